@@ -1,0 +1,20 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+export type HttpErrorCode =
+  | "bad_room"
+  | "bad_name"
+  | "bad_since"
+  | "upgrade_required"
+  | "forbidden_origin"
+  | "too_many_requests"
+  | "room_full"
+  | "not_found"
+  | "internal";
+
+export type HttpErrorBody = { error: { code: HttpErrorCode; message: string } };
+
+/** The JSON error every API failure answers with. */
+export function jsonError(c: Context, status: ContentfulStatusCode, code: HttpErrorCode, message: string): Response {
+  return c.json({ error: { code, message } } satisfies HttpErrorBody, status);
+}

@@ -1,0 +1,5 @@
+import { app } from "./app";
+
+export { ChatRoom } from "./chat-room";
+
+export default app satisfies ExportedHandler<Env>;

@@ -1,0 +1,245 @@
+// The wire protocol: the one source for server, page and tests.
+// Frames are JSON text; every incoming frame goes through parseClientMessage.
+
+export const LIMITS = {
+  /** Longest message text, in characters (code points) after trimming. */
+  textMax: 2000,
+  /** Longest display name, in characters after trimming. */
+  nameMax: 32,
+  /** Longest client message id. */
+  idMax: 64,
+  /** Largest incoming frame in UTF-8 bytes; larger ones close the socket with 1009. */
+  frameBytesMax: 16 * 1024,
+  /** Messages sent in `welcome` when the client gives no `since`. */
+  historyOnJoin: 100,
+  /** Messages the room keeps at least; older ones are pruned. */
+  historyKept: 1000,
+} as const;
+
+export const CLOSE_CODES = {
+  normal: 1000,
+  goingAway: 1001,
+  policyViolation: 1008,
+  tooBig: 1009,
+  internalError: 1011,
+} as const;
+
+export type ErrorCode =
+  | "bad_json"
+  | "bad_message"
+  | "too_long"
+  | "rate_limited"
+  | "room_full";
+
+export type SendFrame = { type: "send"; id: string; text: string };
+export type TypingFrame = { type: "typing" };
+export type ClientMessage = SendFrame | TypingFrame;
+
+export type ChatMessage = {
+  type: "message";
+  seq: number;
+  id: string;
+  name: string;
+  text: string;
+  ts: number;
+};
+export type WelcomeFrame = {
+  type: "welcome";
+  room: string;
+  name: string;
+  online: string[];
+  history: ChatMessage[];
+  lastSeq: number;
+};
+export type AckFrame = { type: "ack"; id: string; seq: number; ts: number };
+export type PresenceFrame = {
+  type: "presence";
+  event: "join" | "leave";
+  name: string;
+  online: string[];
+};
+export type TypingNotice = { type: "typing"; name: string };
+export type ErrorFrame = {
+  type: "error";
+  code: ErrorCode;
+  message: string;
+  id?: string;
+  retryAfterMs?: number;
+};
+/** Frames that may travel inside a batch: everything but `welcome` and `batch`. */
+export type BatchableFrame = ChatMessage | AckFrame | PresenceFrame | TypingNotice | ErrorFrame;
+export type BatchFrame = { type: "batch"; frames: BatchableFrame[] };
+export type ServerMessage = WelcomeFrame | BatchableFrame | BatchFrame;
+
+export type ParseResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; code: ErrorCode; message: string; id?: string };
+
+// C0 controls, DEL and C1 controls.
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+// Message text may span lines; other control characters are refused.
+const TEXT_CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+/** Length in characters as a person counts them (code points, not UTF-16 units). */
+export function charLength(value: string): number {
+  let count = 0;
+  for (const _ of value) count++;
+  return count;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function fail<T>(code: ErrorCode, message: string, id?: string): ParseResult<T> {
+  return id === undefined ? { ok: false, code, message } : { ok: false, code, message, id };
+}
+
+/** Validates a display name; returns the trimmed name or why it is refused. */
+export function parseName(raw: string | null | undefined): ParseResult<string> {
+  if (raw === null || raw === undefined) return fail("bad_message", "name is required");
+  const name = raw.trim();
+  if (name.length === 0) return fail("bad_message", "name must not be empty");
+  if (charLength(name) > LIMITS.nameMax) {
+    return fail("bad_message", `name must be at most ${LIMITS.nameMax} characters`);
+  }
+  if (CONTROL_CHARS.test(name)) return fail("bad_message", "name must not contain control characters");
+  return { ok: true, value: name };
+}
+
+/** Validates `since`: a whole number >= 0 written in decimal digits. */
+export function parseSince(raw: string | null | undefined): ParseResult<number | undefined> {
+  if (raw === null || raw === undefined) return { ok: true, value: undefined };
+  if (!/^\d{1,15}$/.test(raw)) return fail("bad_message", "since must be a whole number >= 0");
+  return { ok: true, value: Number(raw) };
+}
+
+function parseId(raw: unknown): ParseResult<string> {
+  if (typeof raw !== "string") return fail("bad_message", "id must be a string");
+  if (raw.length === 0 || raw.length > LIMITS.idMax) {
+    return fail("bad_message", `id must be 1-${LIMITS.idMax} characters`);
+  }
+  if (CONTROL_CHARS.test(raw)) return fail("bad_message", "id must not contain control characters");
+  return { ok: true, value: raw };
+}
+
+function parseSend(frame: Record<string, unknown>): ParseResult<SendFrame> {
+  const id = parseId(frame.id);
+  if (!id.ok) return id;
+  const text = frame.text;
+  if (typeof text !== "string") return fail("bad_message", "text must be a string", id.value);
+  const trimmed = text.trim();
+  if (trimmed.length === 0) return fail("bad_message", "text must not be empty", id.value);
+  if (charLength(trimmed) > LIMITS.textMax) {
+    return fail("too_long", `text must be at most ${LIMITS.textMax} characters`, id.value);
+  }
+  if (TEXT_CONTROL_CHARS.test(trimmed)) {
+    return fail("bad_message", "text must not contain control characters", id.value);
+  }
+  return { ok: true, value: { type: "send", id: id.value, text: trimmed } };
+}
+
+/** Parses one incoming text frame. Pure; never throws. */
+export function parseClientMessage(data: string): ParseResult<ClientMessage> {
+  let frame: unknown;
+  try {
+    frame = JSON.parse(data);
+  } catch {
+    return fail("bad_json", "frame is not valid JSON");
+  }
+  if (!isRecord(frame)) return fail("bad_json", "frame must be a JSON object");
+  switch (frame.type) {
+    case "send":
+      return parseSend(frame);
+    case "typing":
+      return { ok: true, value: { type: "typing" } };
+    case undefined:
+      return fail("bad_message", "frame has no type");
+    default:
+      return fail("bad_message", `unknown frame type ${JSON.stringify(frame.type).slice(0, 40)}`);
+  }
+}
+
+/** UTF-8 size of a frame, computed only when the cheap bound does not settle it. */
+export function exceedsFrameLimit(data: string): boolean {
+  if (data.length * 3 <= LIMITS.frameBytesMax) return false;
+  if (data.length > LIMITS.frameBytesMax) return true;
+  return new TextEncoder().encode(data).byteLength > LIMITS.frameBytesMax;
+}
+
+// --- Server frames, as the page reads them -------------------------------
+
+const isString = (v: unknown): v is string => typeof v === "string";
+const isSeq = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>(["bad_json", "bad_message", "too_long", "rate_limited", "room_full"]);
+
+function parseChatMessage(f: Record<string, unknown>): ChatMessage | null {
+  const { seq, id, name, text, ts } = f;
+  if (!isSeq(seq) || !isString(id) || !isString(name) || !isString(text) || !isSeq(ts)) return null;
+  return { type: "message", seq, id, name, text, ts };
+}
+
+function parseBatchable(f: Record<string, unknown>): BatchableFrame | null {
+  switch (f.type) {
+    case "message":
+      return parseChatMessage(f);
+    case "ack":
+      return isString(f.id) && isSeq(f.seq) && isSeq(f.ts) ? { type: "ack", id: f.id, seq: f.seq, ts: f.ts } : null;
+    case "presence":
+      return (f.event === "join" || f.event === "leave") && isString(f.name) && isStringArray(f.online)
+        ? { type: "presence", event: f.event, name: f.name, online: f.online }
+        : null;
+    case "typing":
+      return isString(f.name) ? { type: "typing", name: f.name } : null;
+    case "error": {
+      if (!isString(f.code) || !ERROR_CODES.has(f.code) || !isString(f.message)) return null;
+      const frame: ErrorFrame = { type: "error", code: f.code as ErrorCode, message: f.message };
+      if (isString(f.id)) frame.id = f.id;
+      if (isSeq(f.retryAfterMs)) frame.retryAfterMs = f.retryAfterMs;
+      return frame;
+    }
+    default:
+      return null;
+  }
+}
+
+/** Parses a server frame; null when it is not one this protocol defines. Never throws. */
+export function parseServerMessage(data: string): ServerMessage | null {
+  let f: unknown;
+  try {
+    f = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (!isRecord(f)) return null;
+  if (f.type === "welcome") {
+    const { room, name, online, history, lastSeq } = f;
+    if (!isString(room) || !isString(name) || !isStringArray(online) || !Array.isArray(history) || !isSeq(lastSeq)) {
+      return null;
+    }
+    const messages: ChatMessage[] = [];
+    for (const item of history) {
+      const message = isRecord(item) ? parseChatMessage(item) : null;
+      if (!message) return null;
+      messages.push(message);
+    }
+    return { type: "welcome", room, name, online, history: messages, lastSeq };
+  }
+  if (f.type === "batch") {
+    if (!Array.isArray(f.frames)) return null;
+    const frames: BatchableFrame[] = [];
+    for (const item of f.frames) {
+      const frame = isRecord(item) ? parseBatchable(item) : null;
+      if (!frame) return null;
+      frames.push(frame);
+    }
+    return { type: "batch", frames };
+  }
+  return parseBatchable(f);
+}
+
+/** A batch's frames in order, or the single frame: how a client handles `batch`. */
+export function unbatch(frame: ServerMessage): (WelcomeFrame | BatchableFrame)[] {
+  return frame.type === "batch" ? frame.frames : [frame];
+}

@@ -1,0 +1,20 @@
+/** What a socket carries across hibernation, in its attachment. */
+export type Session = { name: string; joinedAt: number };
+
+export function writeSession(ws: WebSocket, session: Session): void {
+  ws.serializeAttachment(session satisfies Session);
+}
+
+/** The socket's session, or null when its attachment is missing or malformed. */
+export function readSession(ws: WebSocket): Session | null {
+  let value: unknown;
+  try {
+    value = ws.deserializeAttachment();
+  } catch {
+    return null;
+  }
+  if (typeof value !== "object" || value === null) return null;
+  const { name, joinedAt } = value as Record<string, unknown>;
+  if (typeof name !== "string" || typeof joinedAt !== "number") return null;
+  return { name, joinedAt };
+}
