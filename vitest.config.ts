@@ -8,8 +8,14 @@ export default defineConfig({
     outputFile: { json: "reports/vitest.json" },
     projects: [
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
-        test: { name: "worker", include: ["test/worker/**/*.test.ts"] },
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            // One trusted foreign origin, so the allow-list is exercised.
+            miniflare: { bindings: { ALLOWED_ORIGINS: "https://friend.example, not a url" } },
+          }),
+        ],
+        test: { name: "worker", include: ["test/worker/**/*.test.ts"], testTimeout: 20_000 },
       },
       {
         // Real processes: wrangler dev, Chromium, the bench. One file at a time on 2 cores.

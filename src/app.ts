@@ -12,18 +12,18 @@ export const app = new Hono<AppEnv>();
 
 // Pages and scripts: only our own origin, never framed.
 const pageHeaders = secureHeaders({
-    contentSecurityPolicy: {
-      defaultSrc: ["'self'"],
-      scriptSrc: ["'self'"],
-      styleSrc: ["'self'"],
-      imgSrc: ["'self'", "data:"],
-      connectSrc: ["'self'"],
-      frameAncestors: ["'none'"],
-      baseUri: ["'none'"],
-      formAction: ["'self'"],
-    },
-    referrerPolicy: "no-referrer",
-    xFrameOptions: "DENY",
+  contentSecurityPolicy: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", "data:"],
+    connectSrc: ["'self'"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'self'"],
+  },
+  referrerPolicy: "no-referrer",
+  xFrameOptions: "DENY",
 });
 // API answers (a 101 among them) pass through untouched.
 app.use("*", (c, next) => (c.req.path.startsWith("/api/") ? next() : pageHeaders(c, next)));
@@ -79,7 +79,7 @@ app.get("/:room{[A-Za-z0-9_-]+}", (c) => {
 // Everything else is a static file, or the 404 page.
 app.get("*", async (c) => {
   const asset = await c.env.ASSETS.fetch(c.req.raw);
-  return asset.status === 404 ? notFoundPage(c.env, c.req.url) : asset;
+  return asset.status === 404 ? notFoundPage(c.env, c.req.url) : mutable(asset);
 });
 
 app.onError((error, c) => {
@@ -87,13 +87,15 @@ app.onError((error, c) => {
   return jsonError(c, 500, "internal", "something went wrong on our side");
 });
 
+// Asset responses have immutable headers; copy so middleware may add to them.
+function mutable(response: Response, status = response.status): Response {
+  return new Response(response.body, { status, statusText: response.statusText, headers: response.headers });
+}
+
 async function servePage(env: Env, requestUrl: string, path: string): Promise<Response> {
-  const page = await env.ASSETS.fetch(new URL(path, requestUrl));
-  // Copy so the secure-headers middleware may add to the headers.
-  return new Response(page.body, page);
+  return mutable(await env.ASSETS.fetch(new URL(path, requestUrl)));
 }
 
 async function notFoundPage(env: Env, requestUrl: string): Promise<Response> {
-  const page = await env.ASSETS.fetch(new URL("/404.html", requestUrl));
-  return new Response(page.body, { status: 404, headers: page.headers });
+  return mutable(await env.ASSETS.fetch(new URL("/404.html", requestUrl)), 404);
 }

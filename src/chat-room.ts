@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { MessageStore } from "./message-store";
 import {
-  CLOSE_CODES,
   type ChatMessage,
+  CLOSE_CODES,
   type ErrorFrame,
   exceedsFrameLimit,
   LIMITS,
@@ -27,6 +27,7 @@ const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
 export class ChatRoom extends DurableObject<Env> {
   readonly #store: MessageStore;
   readonly #sessions = new Map<WebSocket, Session>();
+  readonly #departed = new WeakSet<WebSocket>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -84,7 +85,11 @@ export class ChatRoom extends DurableObject<Env> {
         this.#disconnect(ws, CLOSE_CODES.tooBig, "frame too large");
         return;
       }
-      this.#sendError(ws, { type: "error", code: "bad_message", message: "binary frames are not supported; send JSON text" });
+      this.#sendError(ws, {
+        type: "error",
+        code: "bad_message",
+        message: "binary frames are not supported; send JSON text",
+      });
       return;
     }
     if (exceedsFrameLimit(data)) {
@@ -141,9 +146,12 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   #depart(ws: WebSocket): void {
+    // Close and error may both report one socket's end.
+    if (this.#departed.has(ws)) return;
+    this.#departed.add(ws);
     const session = this.#sessions.get(ws) ?? readSession(ws);
-    if (!this.#sessions.delete(ws) || !session) return;
-    if (this.#isOnline(session.name)) return;
+    this.#sessions.delete(ws);
+    if (!session || this.#isOnline(session.name)) return;
     this.#broadcastExcept({ type: "presence", event: "leave", name: session.name, online: this.#onlineNames() });
   }
 

@@ -26,7 +26,9 @@ export class MessageStore {
     )`);
     // A retry is recognised by who sent it and the id they gave it.
     sql.exec("CREATE UNIQUE INDEX IF NOT EXISTS messages_sender_id ON messages (name, client_id)");
-    const last = sql.exec<{ seq: number; ts: number }>("SELECT seq, ts FROM messages ORDER BY seq DESC LIMIT 1").toArray()[0];
+    const last = sql
+      .exec<{ seq: number; ts: number }>("SELECT seq, ts FROM messages ORDER BY seq DESC LIMIT 1")
+      .toArray()[0];
     this.#lastSeq = last?.seq ?? 0;
     this.#lastTs = last?.ts ?? 0;
   }
@@ -38,7 +40,11 @@ export class MessageStore {
   /** The stored message this sender already sent with this id, if any. */
   findBySender(name: string, clientId: string): ChatMessage | null {
     const row = this.#sql
-      .exec<MessageRow>("SELECT seq, client_id, name, text, ts FROM messages WHERE name = ? AND client_id = ?", name, clientId)
+      .exec<MessageRow>(
+        "SELECT seq, client_id, name, text, ts FROM messages WHERE name = ? AND client_id = ?",
+        name,
+        clientId,
+      )
       .toArray()[0];
     return row ? toMessage(row) : null;
   }
@@ -47,7 +53,14 @@ export class MessageStore {
   append(name: string, clientId: string, text: string, now: number): ChatMessage {
     const seq = this.#lastSeq + 1;
     const ts = Math.max(now, this.#lastTs);
-    this.#sql.exec("INSERT INTO messages (seq, client_id, name, text, ts) VALUES (?, ?, ?, ?, ?)", seq, clientId, name, text, ts);
+    this.#sql.exec(
+      "INSERT INTO messages (seq, client_id, name, text, ts) VALUES (?, ?, ?, ?, ?)",
+      seq,
+      clientId,
+      name,
+      text,
+      ts,
+    );
     this.#lastSeq = seq;
     this.#lastTs = ts;
     if (seq % PRUNE_EVERY === 0) {

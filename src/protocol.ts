@@ -24,12 +24,7 @@ export const CLOSE_CODES = {
   internalError: 1011,
 } as const;
 
-export type ErrorCode =
-  | "bad_json"
-  | "bad_message"
-  | "too_long"
-  | "rate_limited"
-  | "room_full";
+export type ErrorCode = "bad_json" | "bad_message" | "too_long" | "rate_limited" | "room_full";
 
 export type SendFrame = { type: "send"; id: string; text: string };
 export type TypingFrame = { type: "typing" };
@@ -71,14 +66,12 @@ export type BatchableFrame = ChatMessage | AckFrame | PresenceFrame | TypingNoti
 export type BatchFrame = { type: "batch"; frames: BatchableFrame[] };
 export type ServerMessage = WelcomeFrame | BatchableFrame | BatchFrame;
 
-export type ParseResult<T> =
-  | { ok: true; value: T }
-  | { ok: false; code: ErrorCode; message: string; id?: string };
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string; id?: string };
 
 // C0 controls, DEL and C1 controls.
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
-// Message text may span lines; other control characters are refused.
-const TEXT_CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+const CONTROL_CHARS = /\p{Cc}/u;
+// Message text may span lines and hold tabs; other control characters are refused.
+const TEXT_CONTROL_CHARS = /[^\P{Cc}\n\r\t]/u;
 
 /** Length in characters as a person counts them (code points, not UTF-16 units). */
 export function charLength(value: string): number {
@@ -172,7 +165,13 @@ export function exceedsFrameLimit(data: string): boolean {
 const isString = (v: unknown): v is string => typeof v === "string";
 const isSeq = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
-const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>(["bad_json", "bad_message", "too_long", "rate_limited", "room_full"]);
+const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  "bad_json",
+  "bad_message",
+  "too_long",
+  "rate_limited",
+  "room_full",
+]);
 
 function parseChatMessage(f: Record<string, unknown>): ChatMessage | null {
   const { seq, id, name, text, ts } = f;

@@ -10,7 +10,13 @@ import {
 
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "offline";
 
-export type OutboxEntry = { id: string; text: string; ts: number; state: "pending" | "sent" | "failed"; error?: string };
+export type OutboxEntry = {
+  id: string;
+  text: string;
+  ts: number;
+  state: "pending" | "sent" | "failed";
+  error?: string;
+};
 
 export type ChatEvents = {
   state(state: ConnectionState): void;
@@ -86,7 +92,7 @@ export class ChatConnection {
   /** Sends a failed message again, with its original id. */
   retry(id: string): void {
     const entry = this.#outbox.get(id);
-    if (!entry || entry.state !== "failed") return;
+    if (entry?.state !== "failed") return;
     entry.state = "pending";
     delete entry.error;
     this.#events.outbox(entry);

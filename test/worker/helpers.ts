@@ -1,0 +1,138 @@
+import { exports } from "cloudflare:workers";
+import type { ClientMessage, ServerMessage } from "../../src/protocol";
+
+export const ORIGIN = "https://parley.test";
+const TIMEOUT_MS = 5_000;
+
+/** A unique room per test, so tests never see each other's messages. */
+export function freshRoom(): string {
+  return `t-${crypto.randomUUID()}`;
+}
+
+export function request(path: string, init?: RequestInit): Promise<Response> {
+  return exports.default.fetch(new Request(`${ORIGIN}${path}`, init));
+}
+
+export function upgrade(path: string, headers: Record<string, string> = {}): Promise<Response> {
+  return request(path, { headers: { Upgrade: "websocket", ...headers } });
+}
+
+type Waiter = { match: (f: ServerMessage) => boolean; resolve: (f: ServerMessage) => void };
+
+/** A test's WebSocket client: records every frame and waits for the ones it needs. */
+export class TestClient {
+  readonly frames: ServerMessage[] = [];
+  readonly raw: string[] = [];
+  closeEvent: CloseEvent | null = null;
+  readonly #waiters = new Set<Waiter>();
+  readonly #closeWaiters = new Set<(e: CloseEvent) => void>();
+
+  constructor(readonly socket: WebSocket) {
+    socket.addEventListener("message", (event) => {
+      const data = typeof event.data === "string" ? event.data : "<binary>";
+      this.raw.push(data);
+      if (data === "pong") return;
+      const frame = JSON.parse(data) as ServerMessage;
+      this.frames.push(frame);
+      for (const waiter of this.#waiters) {
+        if (waiter.match(frame)) {
+          this.#waiters.delete(waiter);
+          waiter.resolve(frame);
+        }
+      }
+    });
+    socket.addEventListener("close", (event) => {
+      this.closeEvent = event;
+      for (const resolve of this.#closeWaiters) resolve(event);
+    });
+    socket.accept();
+  }
+
+  send(frame: ClientMessage | Record<string, unknown>): void {
+    this.socket.send(JSON.stringify(frame));
+  }
+
+  sendRaw(data: string | ArrayBuffer): void {
+    this.socket.send(data);
+  }
+
+  /** The first frame, already received or still to come, of this type matching `match`. */
+  next<T extends ServerMessage["type"]>(
+    type: T,
+    match: (f: Extract<ServerMessage, { type: T }>) => boolean = () => true,
+    after = 0,
+  ): Promise<Extract<ServerMessage, { type: T }>> {
+    type F = Extract<ServerMessage, { type: T }>;
+    const test = (f: ServerMessage): f is F => f.type === type && match(f as F);
+    const seen = this.frames.slice(after).find(test);
+    if (seen) return Promise.resolve(seen);
+    return new Promise<F>((resolve, reject) => {
+      const waiter: Waiter = {
+        match: test,
+        resolve: (f) => {
+          clearTimeout(timer);
+          resolve(f as F);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(waiter);
+        reject(new Error(`timed out waiting for a ${type} frame; got ${JSON.stringify(this.frames).slice(0, 500)}`));
+      }, TIMEOUT_MS);
+      this.#waiters.add(waiter);
+    });
+  }
+
+  /** Waits for `count` frames of a type in all. */
+  async collect<T extends ServerMessage["type"]>(
+    type: T,
+    count: number,
+  ): Promise<Extract<ServerMessage, { type: T }>[]> {
+    const deadline = Date.now() + TIMEOUT_MS;
+    while (this.of(type).length < count) {
+      if (Date.now() > deadline) throw new Error(`timed out: ${this.of(type).length} of ${count} ${type} frames`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return this.of(type);
+  }
+
+  of<T extends ServerMessage["type"]>(type: T): Extract<ServerMessage, { type: T }>[] {
+    return this.frames.filter((f): f is Extract<ServerMessage, { type: T }> => f.type === type);
+  }
+
+  closed(): Promise<CloseEvent> {
+    if (this.closeEvent) return Promise.resolve(this.closeEvent);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("timed out waiting for close")), TIMEOUT_MS);
+      this.#closeWaiters.add((e) => {
+        clearTimeout(timer);
+        resolve(e);
+      });
+    });
+  }
+
+  close(code = 1000): void {
+    this.socket.close(code, "test done");
+  }
+}
+
+/** Opens a socket in `room` as `name` and waits for its welcome. */
+export async function join(room: string, name: string, query = ""): Promise<TestClient> {
+  const response = await upgrade(`/api/rooms/${room}/ws?name=${encodeURIComponent(name)}${query}`);
+  if (response.status !== 101 || !response.webSocket) {
+    throw new Error(`expected 101, got ${response.status}: ${await response.text()}`);
+  }
+  const client = new TestClient(response.webSocket);
+  await client.next("welcome");
+  return client;
+}
+
+/** Sends a message and waits for its ack. */
+export async function say(client: TestClient, text: string, id = crypto.randomUUID()) {
+  client.send({ type: "send", id, text });
+  return client.next("ack", (a) => a.id === id);
+}
+
+/** Lets frames already sent arrive, to show that nothing more does. */
+export function settle(ms = 100): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { LIMITS } from "../../src/protocol";
+import { freshRoom, join, say } from "./helpers";
+
+async function fill(room: string, count: number) {
+  const writer = await join(room, "writer");
+  for (let i = 1; i <= count; i++) writer.send({ type: "send", id: `m${i}`, text: `message ${i}` });
+  await writer.collect("ack", count);
+  return writer;
+}
+
+describe("history", () => {
+  it("welcomes a newcomer with the latest 100 messages, oldest first", async () => {
+    const room = freshRoom();
+    await fill(room, 130);
+    const reader = await join(room, "reader");
+    const welcome = reader.of("welcome")[0];
+    expect(welcome?.lastSeq).toBe(130);
+    expect(welcome?.history).toHaveLength(LIMITS.historyOnJoin);
+    expect(welcome?.history[0]).toMatchObject({ seq: 31, name: "writer", text: "message 31", id: "m31" });
+    expect(welcome?.history.at(-1)?.seq).toBe(130);
+  });
+
+  it("catches a returning client up with everything after since", async () => {
+    const room = freshRoom();
+    const writer = await fill(room, 5);
+    const reader = await join(room, "reader");
+    reader.close();
+    for (let i = 0; i < 150; i++) writer.send({ type: "send", id: `later-${i}`, text: `later ${i}` });
+    await writer.collect("ack", 155);
+    const back = await join(room, "reader", "&since=5");
+    const history = back.of("welcome")[0]?.history ?? [];
+    expect(history.map((m) => m.seq)).toEqual(Array.from({ length: 150 }, (_, i) => i + 6));
+  });
+
+  it("sends an empty history to a client that has seen everything", async () => {
+    const room = freshRoom();
+    const writer = await join(room, "writer");
+    const { seq } = await say(writer, "latest");
+    const back = await join(room, "reader", `&since=${seq}`);
+    expect(back.of("welcome")[0]).toMatchObject({ history: [], lastSeq: seq });
+  });
+
+  it("keeps at least the latest 1000 messages", async () => {
+    const room = freshRoom();
+    await fill(room, 1250);
+    const reader = await join(room, "reader", "&since=0");
+    const history = reader.of("welcome")[0]?.history ?? [];
+    expect(history.length).toBeGreaterThanOrEqual(LIMITS.historyKept);
+    expect(history.length).toBeLessThan(1250);
+    expect(history.at(-1)?.seq).toBe(1250);
+    const seqs = history.map((m) => m.seq);
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => 1250 - seqs.length + 1 + i));
+  });
+});

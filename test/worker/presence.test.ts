@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { freshRoom, join, settle } from "./helpers";
+
+describe("presence", () => {
+  it("welcomes with the online list and announces the join to the others", async () => {
+    const room = freshRoom();
+    const alice = await join(room, "alice");
+    expect(alice.of("welcome")[0]).toMatchObject({ room, name: "alice", online: ["alice"] });
+    const bob = await join(room, "bob");
+    expect(bob.of("welcome")[0]?.online).toEqual(["alice", "bob"]);
+    expect(await alice.next("presence")).toEqual({
+      type: "presence",
+      event: "join",
+      name: "bob",
+      online: ["alice", "bob"],
+    });
+    await settle();
+    expect(bob.of("presence")).toEqual([]);
+  });
+
+  it("announces a leave with the remaining online list", async () => {
+    const room = freshRoom();
+    const alice = await join(room, "alice");
+    const bob = await join(room, "bob");
+    bob.close();
+    expect(await alice.next("presence", (p) => p.event === "leave")).toEqual({
+      type: "presence",
+      event: "leave",
+      name: "bob",
+      online: ["alice"],
+    });
+  });
+
+  it("counts one person once however many tabs they have open", async () => {
+    const room = freshRoom();
+    const alice = await join(room, "alice");
+    const bobTab1 = await join(room, "bob");
+    const bobTab2 = await join(room, "bob");
+    expect(bobTab2.of("welcome")[0]?.online).toEqual(["alice", "bob"]);
+    bobTab1.close();
+    await settle(200);
+    expect(alice.of("presence").map((p) => p.event)).toEqual(["join"]);
+    bobTab2.close();
+    expect(await alice.next("presence", (p) => p.event === "leave")).toMatchObject({ name: "bob", online: ["alice"] });
+  });
+
+  it("trims the name a person gives", async () => {
+    const alice = await join(freshRoom(), "  alice  ");
+    expect(alice.of("welcome")[0]?.name).toBe("alice");
+  });
+});

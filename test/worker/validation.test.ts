@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { LIMITS } from "../../src/protocol";
+import { freshRoom, join, request, say, upgrade } from "./helpers";
+
+async function lastSeq(room: string): Promise<number> {
+  const body = (await (await request(`/api/rooms/${room}`)).json()) as { lastSeq: number };
+  return body.lastSeq;
+}
+
+describe("bad frames get an error and the socket stays open", () => {
+  const cases: [string, string, string, string?][] = [
+    ["not JSON", "{nope", "bad_json"],
+    ["a JSON string", '"send"', "bad_json"],
+    ["a JSON array", "[1,2]", "bad_json"],
+    ["JSON null", "null", "bad_json"],
+    ["no type", '{"text":"hi"}', "bad_message"],
+    ["an unknown type", '{"type":"shout","text":"hi"}', "bad_message"],
+    ["a send without id", '{"type":"send","text":"hi"}', "bad_message"],
+    ["a numeric id", '{"type":"send","id":7,"text":"hi"}', "bad_message"],
+    ["an empty id", '{"type":"send","id":"","text":"hi"}', "bad_message"],
+    ["a 65-character id", JSON.stringify({ type: "send", id: "i".repeat(65), text: "hi" }), "bad_message"],
+    ["a send without text", '{"type":"send","id":"x1"}', "bad_message", "x1"],
+    ["text that is a number", '{"type":"send","id":"x2","text":5}', "bad_message", "x2"],
+    ["empty text", '{"type":"send","id":"x3","text":""}', "bad_message", "x3"],
+    ["whitespace-only text", '{"type":"send","id":"x4","text":" \\n\\t "}', "bad_message", "x4"],
+    ["text of 2001 characters", JSON.stringify({ type: "send", id: "x5", text: "a".repeat(2001) }), "too_long", "x5"],
+    ["text with a NUL character", JSON.stringify({ type: "send", id: "x6", text: "a\u0000b" }), "bad_message", "x6"],
+  ];
+
+  it.each(cases)("answers %s with %s", async (_, frame, code, id) => {
+    const room = freshRoom();
+    const alice = await join(room, "alice");
+    alice.sendRaw(frame);
+    const error = await alice.next("error");
+    expect(error.code).toBe(code);
+    expect(error.message.length).toBeGreaterThan(0);
+    expect(error.message).not.toMatch(/at .*\(|Error:/); // never a stack trace
+    if (id) expect(error.id).toBe(id);
+    // Still open and nothing stored.
+    expect(await lastSeq(room)).toBe(0);
+    expect((await say(alice, "still here")).seq).toBe(1);
+  });
+
+  it("accepts text of exactly 2000 characters, counted as a person counts them", async () => {
+    const alice = await join(freshRoom(), "alice");
+    expect((await say(alice, "é".repeat(LIMITS.textMax))).seq).toBe(1);
+    expect((await say(alice, "😀".repeat(LIMITS.textMax))).seq).toBe(2);
+  });
+
+  it("answers a binary frame with bad_message", async () => {
+    const room = freshRoom();
+    const alice = await join(room, "alice");
+    alice.sendRaw(new TextEncoder().encode('{"type":"send","id":"b","text":"hi"}').buffer as ArrayBuffer);
+    expect((await alice.next("error")).code).toBe("bad_message");
+    expect(await lastSeq(room)).toBe(0);
+  });
+
+  it("closes the socket with 1009 on a frame over the size limit, storing nothing", async () => {
+    const room = freshRoom();
+    const alice = await join(room, "alice");
+    const bob = await join(room, "bob");
+    alice.sendRaw(JSON.stringify({ type: "send", id: "big", text: "a".repeat(LIMITS.frameBytesMax) }));
+    expect((await alice.closed()).code).toBe(1009);
+    expect(await lastSeq(room)).toBe(0);
+    expect(await bob.next("presence", (p) => p.event === "leave")).toMatchObject({ name: "alice" });
+  });
+
+  it("measures the size limit in bytes, not characters", async () => {
+    const alice = await join(freshRoom(), "alice");
+    // Under the limit in characters, over it in UTF-8 bytes.
+    alice.sendRaw(JSON.stringify({ type: "typing", pad: "€".repeat(LIMITS.frameBytesMax / 2) }));
+    expect((await alice.closed()).code).toBe(1009);
+  });
+});
+
+describe("bad upgrade requests get 400 with a JSON error", () => {
+  it.each([
+    ["no name", "", "bad_name"],
+    ["an empty name", "?name=", "bad_name"],
+    ["a blank name", "?name=%20%20%20", "bad_name"],
+    ["a 33-character name", `?name=${"n".repeat(33)}`, "bad_name"],
+    ["a name with a newline", "?name=al%0Aice", "bad_name"],
+    ["a name with a NUL", "?name=al%00ice", "bad_name"],
+    ["a name with a C1 control", "?name=al%C2%85ice", "bad_name"],
+    ["a negative since", "?name=alice&since=-1", "bad_since"],
+    ["a fractional since", "?name=alice&since=1.5", "bad_since"],
+    ["a word for since", "?name=alice&since=latest", "bad_since"],
+    ["an empty since", "?name=alice&since=", "bad_since"],
+    ["an exponent since", "?name=alice&since=1e3", "bad_since"],
+  ])("refuses %s", async (_, query, code) => {
+    const response = await upgrade(`/api/rooms/${freshRoom()}/ws${query}`);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
+  });
+
+  it("accepts a 32-character name and a name in any script", async () => {
+    const room = freshRoom();
+    expect((await join(room, "n".repeat(32))).of("welcome")[0]?.name).toBe("n".repeat(32));
+    expect((await join(room, "Zoë 山田 🙂")).of("welcome")[0]?.name).toBe("Zoë 山田 🙂");
+  });
+});
