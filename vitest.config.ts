@@ -12,7 +12,7 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             // One trusted foreign origin, so the allow-list is exercised.
-            miniflare: { bindings: { ALLOWED_ORIGINS: "https://friend.example, not a url" } },
+            miniflare: { bindings: { ALLOWED_ORIGINS: "https://friend.example, not a url", ROOM_SOCKET_LIMIT: "12" } },
           }),
         ],
         test: { name: "worker", include: ["test/worker/**/*.test.ts"], testTimeout: 20_000 },

@@ -33,6 +33,15 @@ app.get("/api/health", (c) => c.json({ ok: true }));
 app.get("/api/rooms/:room/ws", async (c) => {
   const room = canonicalRoom(c.req.param("room"));
   if (room === null) return jsonError(c, 400, "bad_room", "room names are 1-64 characters of A-Z a-z 0-9 _ -");
+  if (!(await mayConnect(c.env, c.req.header("CF-Connecting-IP")))) {
+    c.header("Retry-After", "60");
+    return jsonError(
+      c,
+      429,
+      "too_many_requests",
+      "too many connection attempts from your address; try again in a minute",
+    );
+  }
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
     return jsonError(c, 426, "upgrade_required", "this endpoint only accepts WebSocket upgrades");
   }
@@ -57,7 +66,7 @@ app.get("/api/rooms/:room", async (c) => {
   const room = canonicalRoom(c.req.param("room"));
   if (room === null) return jsonError(c, 400, "bad_room", "room names are 1-64 characters of A-Z a-z 0-9 _ -");
   const info = await c.env.ROOMS.getByName(room).info();
-  return c.json({ room, online: info.online, lastSeq: info.lastSeq });
+  return c.json({ room, online: info.online, onlineCount: info.onlineCount, lastSeq: info.lastSeq });
 });
 
 app.all("/api/*", (c) => jsonError(c, 404, "not_found", `no API route ${c.req.method} ${c.req.path}`));
@@ -90,6 +99,13 @@ app.onError((error, c) => {
 // Asset responses have immutable headers; copy so middleware may add to them.
 function mutable(response: Response, status = response.status): Response {
   return new Response(response.body, { status, statusText: response.statusText, headers: response.headers });
+}
+
+/** Connection attempts per client IP, counted by the Rate Limiting binding. */
+async function mayConnect(env: Env, ip: string | undefined): Promise<boolean> {
+  if (env.CONNECT_RATE_LIMIT === "off") return true;
+  const { success } = await env.CONNECT_LIMITER.limit({ key: ip ?? "unknown" });
+  return success;
 }
 
 async function servePage(env: Env, requestUrl: string, path: string): Promise<Response> {

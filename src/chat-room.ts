@@ -3,22 +3,31 @@ import { MessageStore } from "./message-store";
 import {
   type ChatMessage,
   CLOSE_CODES,
+  type ClientMessage,
   type ErrorFrame,
   exceedsFrameLimit,
   LIMITS,
+  type ParseResult,
   parseClientMessage,
   type SendFrame,
   type ServerMessage,
 } from "./protocol";
 import { readSession, type Session, writeSession } from "./session";
+import { TokenBucket } from "./token-bucket";
 
 /** What the worker passes to the room with an upgrade (already validated). */
 export const CONNECT_PARAMS = { room: "room", name: "name", since: "since" } as const;
 
-export type RoomInfo = { online: string[]; lastSeq: number };
+export type RoomInfo = { online: string[]; onlineCount: number; lastSeq: number };
 
 // Close codes the runtime reports but a socket may not send.
 const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
+const DEFAULT_SOCKET_LIMIT = 5000;
+// How often a room with sockets looks for dead ones.
+const PRUNE_EVERY_MS = LIMITS.idleTimeoutMs / 2;
+
+/** Per-socket state that may be lost on eviction without harm: it only limits, never decides. */
+type Traffic = { bucket: TokenBucket; refusedInARow: number; lastFrameAt: number };
 
 /**
  * One chat room. Sockets are hibernatable: the sessions map is a cache rebuilt
@@ -27,6 +36,7 @@ const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
 export class ChatRoom extends DurableObject<Env> {
   readonly #store: MessageStore;
   readonly #sessions = new Map<WebSocket, Session>();
+  readonly #traffic = new WeakMap<WebSocket, Traffic>();
   readonly #departed = new WeakSet<WebSocket>();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -47,6 +57,8 @@ export class ChatRoom extends DurableObject<Env> {
     const sinceParam = params.get(CONNECT_PARAMS.since);
     const since = sinceParam === null ? undefined : Number(sinceParam);
 
+    if (this.ctx.getWebSockets().length >= this.#socketLimit()) return this.#refuseFull();
+
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
     const session: Session = { name, joinedAt: Date.now() };
@@ -54,23 +66,23 @@ export class ChatRoom extends DurableObject<Env> {
     const wasOnline = this.#isOnline(name);
     this.#sessions.set(server, session);
 
+    const online = this.#online();
     this.#sendTo(server, {
       type: "welcome",
       room,
       name,
-      online: this.#onlineNames(),
+      ...online,
       history: this.#store.history(since),
       lastSeq: this.#store.lastSeq,
     });
-    if (!wasOnline) {
-      this.#broadcastExcept({ type: "presence", event: "join", name, online: this.#onlineNames() }, server);
-    }
+    if (!wasOnline) this.#broadcastExcept({ type: "presence", event: "join", name, ...online }, server);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
     return new Response(null, { status: 101, webSocket: client });
   }
 
   /** Who is online and the latest seq, for `GET /api/rooms/<room>`. */
   info(): RoomInfo {
-    return { online: this.#onlineNames(), lastSeq: this.#store.lastSeq };
+    return { ...this.#online(), lastSeq: this.#store.lastSeq };
   }
 
   override webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): void {
@@ -80,26 +92,21 @@ export class ChatRoom extends DurableObject<Env> {
       this.#disconnect(ws, CLOSE_CODES.internalError, "session lost");
       return;
     }
-    if (typeof data !== "string") {
-      if (data.byteLength > LIMITS.frameBytesMax) {
-        this.#disconnect(ws, CLOSE_CODES.tooBig, "frame too large");
-        return;
-      }
-      this.#sendError(ws, {
-        type: "error",
-        code: "bad_message",
-        message: "binary frames are not supported; send JSON text",
-      });
-      return;
-    }
-    if (exceedsFrameLimit(data)) {
+    const tooBig = typeof data === "string" ? exceedsFrameLimit(data) : data.byteLength > LIMITS.frameBytesMax;
+    if (tooBig) {
       this.#disconnect(ws, CLOSE_CODES.tooBig, `frame larger than ${LIMITS.frameBytesMax} bytes`);
       return;
     }
-    const parsed = parseClientMessage(data);
+    const parsed: ParseResult<ClientMessage> =
+      typeof data === "string"
+        ? parseClientMessage(data)
+        : { ok: false, code: "bad_message", message: "binary frames are not supported; send JSON text" };
+    // Every frame counts against the rate limit, bad ones too.
+    const id = parsed.ok ? (parsed.value.type === "send" ? parsed.value.id : undefined) : parsed.id;
+    if (!this.#admit(ws, id)) return;
     if (!parsed.ok) {
-      const { code, message, id } = parsed;
-      this.#sendError(ws, id === undefined ? { type: "error", code, message } : { type: "error", code, message, id });
+      const { code, message } = parsed;
+      this.#sendTo(ws, id === undefined ? { type: "error", code, message } : { type: "error", code, message, id });
       return;
     }
     const frame = parsed.value;
@@ -121,6 +128,83 @@ export class ChatRoom extends DurableObject<Env> {
   override webSocketError(ws: WebSocket, error: unknown): void {
     console.error("chat-room: socket error", this.#sessions.get(ws)?.name, error);
     this.#disconnect(ws, CLOSE_CODES.internalError, "socket error");
+  }
+
+  override async alarm(): Promise<void> {
+    this.pruneIdleSockets(Date.now());
+    if (this.ctx.getWebSockets().length > 0) await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
+  }
+
+  /**
+   * Closes sockets that neither pinged (the runtime's auto-response, which does
+   * not wake the room, records when) nor sent a frame within the idle timeout.
+   */
+  pruneIdleSockets(now: number): number {
+    let pruned = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      const lastPing = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+      const lastFrame = this.#traffic.get(ws)?.lastFrameAt ?? 0;
+      const joinedAt = (this.#sessions.get(ws) ?? readSession(ws))?.joinedAt ?? 0;
+      if (now - Math.max(lastPing, lastFrame, joinedAt) > LIMITS.idleTimeoutMs) {
+        this.#disconnect(ws, CLOSE_CODES.goingAway, "no heartbeat");
+        pruned++;
+      }
+    }
+    return pruned;
+  }
+
+  /** Applies the per-connection rate limit; false when the frame is refused. */
+  #admit(ws: WebSocket, id: string | undefined): boolean {
+    const now = Date.now();
+    let traffic = this.#traffic.get(ws);
+    if (!traffic) {
+      traffic = {
+        bucket: new TokenBucket(LIMITS.rateBurst, LIMITS.ratePerSecond, now),
+        refusedInARow: 0,
+        lastFrameAt: now,
+      };
+      this.#traffic.set(ws, traffic);
+    }
+    traffic.lastFrameAt = now;
+    const taken = traffic.bucket.take(now);
+    if (taken.ok) {
+      traffic.refusedInARow = 0;
+      return true;
+    }
+    traffic.refusedInARow++;
+    if (traffic.refusedInARow > LIMITS.floodCloseAfter) {
+      this.#disconnect(ws, CLOSE_CODES.policyViolation, "flooding");
+      return false;
+    }
+    const refusal: ErrorFrame = {
+      type: "error",
+      code: "rate_limited",
+      message: `too many frames: at most ${LIMITS.rateBurst} at once and ${LIMITS.ratePerSecond} per second`,
+      retryAfterMs: taken.retryAfterMs,
+    };
+    if (id !== undefined) refusal.id = id;
+    this.#sendTo(ws, refusal);
+    return false;
+  }
+
+  #refuseFull(): Response {
+    // Accepted without hibernation only to say why, then closed: browsers cannot read an HTTP error.
+    const { 0: client, 1: server } = new WebSocketPair();
+    server.accept();
+    server.send(
+      JSON.stringify({
+        type: "error",
+        code: "room_full",
+        message: `this room is full (${this.#socketLimit()} connections); try again later`,
+      } satisfies ServerMessage),
+    );
+    server.close(CLOSE_CODES.tryAgainLater, "room full");
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  #socketLimit(): number {
+    const configured = Number.parseInt(this.env.ROOM_SOCKET_LIMIT ?? "", 10);
+    return Number.isSafeInteger(configured) && configured > 0 ? configured : DEFAULT_SOCKET_LIMIT;
   }
 
   #handleSend(ws: WebSocket, session: Session, frame: SendFrame): void {
@@ -152,7 +236,7 @@ export class ChatRoom extends DurableObject<Env> {
     const session = this.#sessions.get(ws) ?? readSession(ws);
     this.#sessions.delete(ws);
     if (!session || this.#isOnline(session.name)) return;
-    this.#broadcastExcept({ type: "presence", event: "leave", name: session.name, online: this.#onlineNames() });
+    this.#broadcastExcept({ type: "presence", event: "leave", name: session.name, ...this.#online() });
   }
 
   #isOnline(name: string): boolean {
@@ -160,14 +244,11 @@ export class ChatRoom extends DurableObject<Env> {
     return false;
   }
 
-  /** Distinct names, in the order their people joined. */
-  #onlineNames(): string[] {
+  /** Distinct names in the order their people joined; the list is capped, the count is not. */
+  #online(): { online: string[]; onlineCount: number } {
     const sessions = [...this.#sessions.values()].sort((a, b) => a.joinedAt - b.joinedAt);
-    return [...new Set(sessions.map((s) => s.name))];
-  }
-
-  #sendError(ws: WebSocket, frame: ErrorFrame): void {
-    this.#sendTo(ws, frame);
+    const names = [...new Set(sessions.map((s) => s.name))];
+    return { online: names.slice(0, LIMITS.onlineListMax), onlineCount: names.length };
   }
 
   #sendTo(ws: WebSocket, frame: ServerMessage): void {

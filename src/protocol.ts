@@ -14,6 +14,16 @@ export const LIMITS = {
   historyOnJoin: 100,
   /** Messages the room keeps at least; older ones are pruned. */
   historyKept: 1000,
+  /** Frames a connection may send at once (token bucket capacity). */
+  rateBurst: 10,
+  /** Frames per second a connection may send, sustained (token bucket refill). */
+  ratePerSecond: 3,
+  /** Refused frames in a row after which a flooding connection is closed with 1008. */
+  floodCloseAfter: 50,
+  /** Names listed in `online`; `onlineCount` always has the full count. */
+  onlineListMax: 100,
+  /** Without a ping or a frame for this long, a socket is considered dead and closed. */
+  idleTimeoutMs: 60_000,
 } as const;
 
 export const CLOSE_CODES = {
@@ -21,6 +31,7 @@ export const CLOSE_CODES = {
   goingAway: 1001,
   policyViolation: 1008,
   tooBig: 1009,
+  tryAgainLater: 1013,
   internalError: 1011,
 } as const;
 
@@ -43,6 +54,8 @@ export type WelcomeFrame = {
   room: string;
   name: string;
   online: string[];
+  /** How many people are online; `online` lists at most `onlineListMax` of them. */
+  onlineCount: number;
   history: ChatMessage[];
   lastSeq: number;
 };
@@ -52,6 +65,7 @@ export type PresenceFrame = {
   event: "join" | "leave";
   name: string;
   online: string[];
+  onlineCount: number;
 };
 export type TypingNotice = { type: "typing"; name: string };
 export type ErrorFrame = {
@@ -173,6 +187,11 @@ const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   "room_full",
 ]);
 
+// `onlineCount` is Parley's addition to SPEC; a server without it means "all listed".
+function countOf(f: Record<string, unknown>): number {
+  return isSeq(f.onlineCount) ? f.onlineCount : isStringArray(f.online) ? f.online.length : 0;
+}
+
 function parseChatMessage(f: Record<string, unknown>): ChatMessage | null {
   const { seq, id, name, text, ts } = f;
   if (!isSeq(seq) || !isString(id) || !isString(name) || !isString(text) || !isSeq(ts)) return null;
@@ -187,7 +206,7 @@ function parseBatchable(f: Record<string, unknown>): BatchableFrame | null {
       return isString(f.id) && isSeq(f.seq) && isSeq(f.ts) ? { type: "ack", id: f.id, seq: f.seq, ts: f.ts } : null;
     case "presence":
       return (f.event === "join" || f.event === "leave") && isString(f.name) && isStringArray(f.online)
-        ? { type: "presence", event: f.event, name: f.name, online: f.online }
+        ? { type: "presence", event: f.event, name: f.name, online: f.online, onlineCount: countOf(f) }
         : null;
     case "typing":
       return isString(f.name) ? { type: "typing", name: f.name } : null;
@@ -214,6 +233,7 @@ export function parseServerMessage(data: string): ServerMessage | null {
   if (!isRecord(f)) return null;
   if (f.type === "welcome") {
     const { room, name, online, history, lastSeq } = f;
+    const onlineCount = countOf(f);
     if (!isString(room) || !isString(name) || !isStringArray(online) || !Array.isArray(history) || !isSeq(lastSeq)) {
       return null;
     }
@@ -223,7 +243,7 @@ export function parseServerMessage(data: string): ServerMessage | null {
       if (!message) return null;
       messages.push(message);
     }
-    return { type: "welcome", room, name, online, history: messages, lastSeq };
+    return { type: "welcome", room, name, online, onlineCount, history: messages, lastSeq };
   }
   if (f.type === "batch") {
     if (!Array.isArray(f.frames)) return null;

@@ -7,23 +7,57 @@ const GROUP_WINDOW_MS = 5 * 60_000;
 // "At the bottom" allows for rounding and a line of slack.
 const FOLLOW_SLACK_PX = 48;
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
+const dayAndTime = new Intl.DateTimeFormat(undefined, {
+  month: "short",
+  day: "numeric",
+  hour: "numeric",
+  minute: "2-digit",
+});
 const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "medium" });
 
-const STATE_LABELS: Record<OutboxEntry["state"], string> = { pending: "Sending…", sent: "Sent", failed: "Not sent" };
+const DELIVERY_LABELS: Record<OutboxEntry["state"], string> = {
+  pending: "Sending…",
+  sent: "Sent",
+  failed: "Not sent",
+};
 
-/** The message log: rendering, grouping, own-message states and scroll following. */
+/** Local time of day, with the date too when it is not today. */
+function shortTime(ts: number): string {
+  return new Date(ts).toDateString() === new Date().toDateString() ? timeOfDay.format(ts) : dayAndTime.format(ts);
+}
+
+/**
+ * The message log: rendering, grouping, own-message states and scroll
+ * following. It follows new messages while the reader is at the bottom and
+ * otherwise keeps their place, offering a jump to the latest instead.
+ */
 export class ChatLog {
   readonly #list: HTMLOListElement;
   readonly #scroller: HTMLElement;
+  readonly #jump: HTMLButtonElement;
   readonly #own = new Map<string, HTMLLIElement>();
   readonly #seen = new Set<number>();
-  #lastSender: { name: string; ts: number } | null = null;
+  #lastSender: { name: string; ts: number; mine: boolean } | null = null;
+  #following = true;
   onRetry: (id: string) => void = () => {};
 
-  constructor(list: HTMLOListElement, scroller: HTMLElement) {
+  constructor(list: HTMLOListElement, scroller: HTMLElement, jump: HTMLButtonElement) {
     this.#list = list;
     this.#scroller = scroller;
+    this.#jump = jump;
+    scroller.addEventListener("scroll", () => {
+      this.#following = this.#atBottom();
+      if (this.#following) jump.hidden = true;
+    });
+    jump.addEventListener("click", () => this.scrollToEnd());
+    // The log's box changes (composer grows, window resizes, text rewraps):
+    // stay pinned to the end when the reader was there.
+    const repin = new ResizeObserver(() => {
+      if (this.#following) this.#pin();
+    });
+    repin.observe(scroller);
+    repin.observe(list);
   }
 
   /** A message from someone else; ignored if this seq is already shown. */
@@ -38,20 +72,23 @@ export class ChatLog {
     let item = this.#own.get(entry.id);
     if (!item) {
       item = this.#messageItem(name, entry.text, entry.ts, true);
+      item.append(el("span", "delivery"));
       this.#own.set(entry.id, item);
+      // Sending is a reason to look at the end of the conversation.
+      this.#following = true;
       this.#append(item);
     }
     if (seq !== undefined) this.#seen.add(seq);
     item.dataset.state = entry.state;
-    const state = item.querySelector(".state");
-    if (state) {
-      state.textContent = STATE_LABELS[entry.state];
+    const delivery = item.querySelector(".delivery");
+    if (delivery) {
+      delivery.textContent = DELIVERY_LABELS[entry.state];
       if (entry.state === "failed") {
         const retry = el("button", "retry", "Retry");
         retry.type = "button";
-        retry.title = entry.error ?? "Send again";
+        if (entry.error) retry.title = entry.error;
         retry.addEventListener("click", () => this.onRetry(entry.id));
-        state.append(" ", retry);
+        delivery.append(" ", retry);
       }
     }
     if (entry.state === "sent") this.#own.delete(entry.id);
@@ -63,27 +100,46 @@ export class ChatLog {
     this.#append(el("li", "notice", text));
   }
 
+  scrollToEnd(): void {
+    this.#following = true;
+    this.#jump.hidden = true;
+    this.#pin();
+  }
+
   #messageItem(name: string, text: string, ts: number, mine: boolean): HTMLLIElement {
     const item = el("li", mine ? "message mine" : "message");
-    const grouped = this.#lastSender?.name === name && ts - this.#lastSender.ts < GROUP_WINDOW_MS;
-    this.#lastSender = { name, ts };
-    if (grouped) item.classList.add("continued");
-    const meta = el("div", "meta");
-    const sender = el("span", "sender", name);
-    const time = el("time", "time", timeFormat.format(ts));
+    const last = this.#lastSender;
+    const grouped = last?.name === name && last.mine === mine && ts - last.ts < GROUP_WINDOW_MS;
+    this.#lastSender = { name, ts, mine };
+    const meta = el("p", "meta");
+    const time = el("time", "time", shortTime(ts));
     time.dateTime = new Date(ts).toISOString();
     time.title = fullFormat.format(ts);
-    meta.append(sender, " ", time);
-    if (mine) meta.append(" ", el("span", "state"));
-    item.append(meta, el("p", "text", text));
+    meta.append(el("span", "sender", name), " ", time);
+    const body = el("p", "text", text);
+    if (grouped) {
+      // Shown once per group, but still read out with every message.
+      item.classList.add("continued");
+      meta.classList.add("visually-hidden");
+      body.title = time.title;
+    }
+    item.append(meta, body);
     return item;
   }
 
   #append(item: HTMLLIElement): void {
-    const s = this.#scroller;
-    const atBottom = s.scrollHeight - s.scrollTop - s.clientHeight <= FOLLOW_SLACK_PX;
+    const follow = this.#following || this.#atBottom();
     this.#list.append(item);
-    // Follow new messages only when the reader was already at the bottom.
-    if (atBottom) s.scrollTop = s.scrollHeight;
+    if (follow) this.#pin();
+    else if (item.classList.contains("message")) this.#jump.hidden = false;
+  }
+
+  #atBottom(): boolean {
+    const s = this.#scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight <= FOLLOW_SLACK_PX;
+  }
+
+  #pin(): void {
+    this.#scroller.scrollTop = this.#scroller.scrollHeight;
   }
 }

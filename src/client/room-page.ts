@@ -5,7 +5,11 @@ import { ChatLog } from "./chat-log";
 import { byId, el } from "./dom";
 
 const NAME_KEY = "parley:name";
+// How long "X is typing…" stays up without a new notice (they come every 2 s).
 const TYPING_SHOWN_MS = 4_000;
+// The connection sends a typing notice at most this often.
+const TYPING_EVERY_MS = 2_000;
+const COPY_FEEDBACK_MS = 2_500;
 const STATUS_TEXT: Record<ConnectionState, string> = {
   connecting: "Connecting…",
   connected: "Connected",
@@ -18,7 +22,9 @@ const joinSection = byId("join", HTMLElement);
 const chatSection = byId("chat", HTMLElement);
 const status = byId("status", HTMLElement);
 
-byId("room-title", HTMLElement).textContent = `#${room}`;
+const roomTitle = byId("room-title", HTMLElement);
+roomTitle.textContent = `#${room}`;
+roomTitle.title = `#${room}`; // the full name when a phone cuts it short
 document.title = `#${room} · Parley`;
 setUpCopyLink();
 
@@ -66,7 +72,7 @@ function askForName(): void {
 function enterRoom(name: string): void {
   chatSection.hidden = false;
   const scroller = byId("log-scroller", HTMLElement);
-  const log = new ChatLog(byId("log", HTMLOListElement), scroller);
+  const log = new ChatLog(byId("log", HTMLOListElement), scroller, byId("jump", HTMLButtonElement));
   const onlineList = byId("online", HTMLUListElement);
   const onlineCount = byId("online-count", HTMLElement);
   const typingLine = byId("typing", HTMLElement);
@@ -142,7 +148,33 @@ function enterRoom(name: string): void {
       formError.textContent = frame.message;
     },
   });
-  log.onRetry = (id) => connection.retry(id);
+  log.onRetry = (id) => {
+    connection.retry(id);
+    input.focus(); // the Retry button is gone now
+  };
+
+  // Grow with the text up to the CSS max-height, then scroll inside.
+  const fitInput = () => {
+    input.style.height = "auto";
+    input.style.height = `${input.scrollHeight + input.offsetHeight - input.clientHeight}px`;
+  };
+  // The connection drops typing notices within 2 s of the last one, so one
+  // made then (say, right after sending a message) is sent when the 2 s are up.
+  let typingSentAt = Number.NEGATIVE_INFINITY;
+  let typingLater: ReturnType<typeof setTimeout> | undefined;
+  const announceTyping = () => {
+    if (input.value.trim() === "") return;
+    const wait = typingSentAt + TYPING_EVERY_MS - Date.now();
+    if (wait <= 0) {
+      typingSentAt = Date.now();
+      connection.typing();
+    } else {
+      typingLater ??= setTimeout(() => {
+        typingLater = undefined;
+        announceTyping();
+      }, wait);
+    }
+  };
 
   const submit = () => {
     const text = input.value.trim();
@@ -154,6 +186,7 @@ function enterRoom(name: string): void {
     formError.textContent = "";
     connection.send(text);
     input.value = "";
+    fitInput();
     input.focus();
   };
   form.addEventListener("submit", (event) => {
@@ -168,7 +201,8 @@ function enterRoom(name: string): void {
     }
   });
   input.addEventListener("input", () => {
-    if (input.value.trim() !== "") connection.typing();
+    fitInput();
+    announceTyping();
   });
 
   connection.start();
@@ -177,16 +211,20 @@ function enterRoom(name: string): void {
 
 function setUpCopyLink(): void {
   const button = byId("copy-link", HTMLButtonElement);
+  const feedback = byId("copy-feedback", HTMLElement);
+  let clear: ReturnType<typeof setTimeout> | undefined;
   button.addEventListener("click", async () => {
     const link = `${location.origin}/${room}`;
+    clearTimeout(clear);
     try {
       await navigator.clipboard.writeText(link);
-      button.textContent = "Link copied";
+      feedback.textContent = "Link copied";
+      clear = setTimeout(() => {
+        feedback.textContent = "";
+      }, COPY_FEEDBACK_MS);
     } catch {
-      button.textContent = link; // no clipboard access: show it to copy by hand
+      // No clipboard (an insecure origin, or permission refused): show the link to copy by hand.
+      feedback.textContent = link;
     }
-    setTimeout(() => {
-      button.textContent = "Copy link";
-    }, 2_000);
   });
 }

@@ -1,4 +1,6 @@
-import { exports } from "cloudflare:workers";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { MessageStore } from "../../src/message-store";
 import type { ClientMessage, ServerMessage } from "../../src/protocol";
 
 export const ORIGIN = "https://parley.test";
@@ -13,8 +15,14 @@ export function request(path: string, init?: RequestInit): Promise<Response> {
   return exports.default.fetch(new Request(`${ORIGIN}${path}`, init));
 }
 
+/** A client address of its own, so tests never share a connection-rate budget. */
+export function freshIp(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(3));
+  return `10.${bytes[0]}.${bytes[1]}.${bytes[2]}`;
+}
+
 export function upgrade(path: string, headers: Record<string, string> = {}): Promise<Response> {
-  return request(path, { headers: { Upgrade: "websocket", ...headers } });
+  return request(path, { headers: { Upgrade: "websocket", "CF-Connecting-IP": freshIp(), ...headers } });
 }
 
 type Waiter = { match: (f: ServerMessage) => boolean; resolve: (f: ServerMessage) => void };
@@ -135,4 +143,18 @@ export async function say(client: TestClient, text: string, id = crypto.randomUU
 /** Lets frames already sent arrive, to show that nothing more does. */
 export function settle(ms = 100): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Writes `count` messages straight into a room's storage (faster than the
+ * per-connection rate limit allows), then evicts the room so it reloads.
+ */
+export async function seedHistory(room: string, count: number, name = "writer"): Promise<void> {
+  const stub = env.ROOMS.getByName(room);
+  await runInDurableObject(stub, (_room, state) => {
+    const store = new MessageStore(state.storage.sql);
+    const from = store.lastSeq + 1;
+    for (let i = from; i < from + count; i++) store.append(name, `m${i}`, `message ${i}`, Date.now());
+  });
+  await evictDurableObject(stub, { webSockets: "hibernate" });
 }

@@ -16,7 +16,12 @@ describe("hibernation", () => {
     const ack = await say(bob, "after");
     expect(ack.seq).toBe(2);
     expect(await alice.next("message", (m) => m.seq === 2)).toMatchObject({ name: "bob", text: "after" });
-    expect(await (await request(`/api/rooms/${room}`)).json()).toEqual({ room, online: ["alice", "bob"], lastSeq: 2 });
+    expect(await (await request(`/api/rooms/${room}`)).json()).toEqual({
+      room,
+      online: ["alice", "bob"],
+      onlineCount: 2,
+      lastSeq: 2,
+    });
 
     const carol = await join(room, "carol");
     expect(carol.of("welcome")[0]).toMatchObject({ online: ["alice", "bob", "carol"], lastSeq: 2 });

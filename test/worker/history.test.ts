@@ -1,18 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { LIMITS } from "../../src/protocol";
-import { freshRoom, join, say } from "./helpers";
-
-async function fill(room: string, count: number) {
-  const writer = await join(room, "writer");
-  for (let i = 1; i <= count; i++) writer.send({ type: "send", id: `m${i}`, text: `message ${i}` });
-  await writer.collect("ack", count);
-  return writer;
-}
+import { freshRoom, join, say, seedHistory } from "./helpers";
 
 describe("history", () => {
   it("welcomes a newcomer with the latest 100 messages, oldest first", async () => {
     const room = freshRoom();
-    await fill(room, 130);
+    await seedHistory(room, 130);
     const reader = await join(room, "reader");
     const welcome = reader.of("welcome")[0];
     expect(welcome?.lastSeq).toBe(130);
@@ -23,14 +16,26 @@ describe("history", () => {
 
   it("catches a returning client up with everything after since", async () => {
     const room = freshRoom();
-    const writer = await fill(room, 5);
+    await seedHistory(room, 5);
     const reader = await join(room, "reader");
     reader.close();
-    for (let i = 0; i < 150; i++) writer.send({ type: "send", id: `later-${i}`, text: `later ${i}` });
-    await writer.collect("ack", 155);
+    await reader.closed();
+    await seedHistory(room, 150);
     const back = await join(room, "reader", "&since=5");
     const history = back.of("welcome")[0]?.history ?? [];
     expect(history.map((m) => m.seq)).toEqual(Array.from({ length: 150 }, (_, i) => i + 6));
+  });
+
+  it("catches up live messages sent while a client was away", async () => {
+    const room = freshRoom();
+    const alice = await join(room, "alice");
+    const bob = await join(room, "bob");
+    const first = await say(alice, "seen by bob");
+    bob.close();
+    await say(alice, "missed 1");
+    await say(alice, "missed 2");
+    const back = await join(room, "bob", `&since=${first.seq}`);
+    expect(back.of("welcome")[0]?.history.map((m) => m.text)).toEqual(["missed 1", "missed 2"]);
   });
 
   it("sends an empty history to a client that has seen everything", async () => {
@@ -43,7 +48,7 @@ describe("history", () => {
 
   it("keeps at least the latest 1000 messages", async () => {
     const room = freshRoom();
-    await fill(room, 1250);
+    await seedHistory(room, 1250);
     const reader = await join(room, "reader", "&since=0");
     const history = reader.of("welcome")[0]?.history ?? [];
     expect(history.length).toBeGreaterThanOrEqual(LIMITS.historyKept);

@@ -4,8 +4,9 @@ import { freshRoom, join } from "./helpers";
 describe("ordering", () => {
   it("shows every socket one seq order while several people send at once", async () => {
     const room = freshRoom();
-    const people = await Promise.all(["ann", "ben", "cat", "dan"].map((name) => join(room, name)));
-    const perPerson = 25;
+    const people = await Promise.all(["ann", "ben", "cat", "dan", "eve", "fay"].map((name) => join(room, name)));
+    // Within each connection's burst allowance, all at once.
+    const perPerson = 10;
     for (let i = 0; i < perPerson; i++) {
       for (const person of people) person.send({ type: "send", id: `${i}`, text: `message ${i}` });
     }

@@ -13,6 +13,7 @@ describe("presence", () => {
       event: "join",
       name: "bob",
       online: ["alice", "bob"],
+      onlineCount: 2,
     });
     await settle();
     expect(bob.of("presence")).toEqual([]);
@@ -28,6 +29,7 @@ describe("presence", () => {
       event: "leave",
       name: "bob",
       online: ["alice"],
+      onlineCount: 1,
     });
   });
 

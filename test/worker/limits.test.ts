@@ -1,0 +1,118 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { ChatRoom } from "../../src/chat-room";
+import { LIMITS } from "../../src/protocol";
+import { freshIp, freshRoom, join, request, say, upgrade } from "./helpers";
+
+async function lastSeq(room: string): Promise<number> {
+  return ((await (await request(`/api/rooms/${room}`)).json()) as { lastSeq: number }).lastSeq;
+}
+
+describe("per-connection rate limit", () => {
+  it("refuses frames past the burst with rate_limited and a retry hint, storing nothing, socket open", async () => {
+    const room = freshRoom();
+    const alice = await join(room, "alice");
+    for (let i = 0; i < LIMITS.rateBurst + 5; i++) alice.send({ type: "send", id: `f${i}`, text: `flood ${i}` });
+    const acks = await alice.collect("ack", LIMITS.rateBurst);
+    const refusals = await alice.collect("error", 5);
+    expect(acks.map((a) => a.id)).toEqual(Array.from({ length: LIMITS.rateBurst }, (_, i) => `f${i}`));
+    for (const refusal of refusals) {
+      expect(refusal.code).toBe("rate_limited");
+      expect(refusal.retryAfterMs).toBeGreaterThan(0);
+      expect(refusal.retryAfterMs).toBeLessThanOrEqual(1000 / LIMITS.ratePerSecond + 1);
+    }
+    expect(refusals.map((r) => r.id)).toEqual(["f10", "f11", "f12", "f13", "f14"]);
+    expect(await lastSeq(room)).toBe(LIMITS.rateBurst);
+    // After the hinted wait the same message goes through.
+    await new Promise((r) => setTimeout(r, refusals[0]?.retryAfterMs ?? 0));
+    expect((await say(alice, "flood 10", "f10")).seq).toBe(LIMITS.rateBurst + 1);
+  });
+
+  it("limits each connection on its own", async () => {
+    const room = freshRoom();
+    const alice = await join(room, "alice");
+    const bob = await join(room, "bob");
+    for (let i = 0; i < LIMITS.rateBurst; i++) alice.send({ type: "send", id: `a${i}`, text: "a" });
+    await alice.collect("ack", LIMITS.rateBurst);
+    expect((await say(bob, "bob is fine")).seq).toBe(LIMITS.rateBurst + 1);
+  });
+
+  it("closes a connection that keeps flooding with 1008", async () => {
+    const room = freshRoom();
+    const flooder = await join(room, "flooder");
+    const bystander = await join(room, "bystander");
+    for (let i = 0; i < LIMITS.rateBurst + LIMITS.floodCloseAfter + 5; i++) flooder.send({ type: "typing" });
+    expect((await flooder.closed()).code).toBe(1008);
+    expect(await bystander.next("presence", (p) => p.event === "leave")).toMatchObject({ name: "flooder" });
+    expect(bystander.of("typing").length).toBeLessThanOrEqual(LIMITS.rateBurst);
+  });
+});
+
+describe("per-IP connection limit", () => {
+  it("answers 429 with a JSON error past 60 attempts a minute from one address", async () => {
+    const ip = freshIp();
+    const room = freshRoom();
+    const statuses: number[] = [];
+    // Plain GETs count as attempts too (and are cheaper to make than sockets).
+    for (let i = 0; i < 61; i++) {
+      const response = await request(`/api/rooms/${room}/ws?name=a`, { headers: { "CF-Connecting-IP": ip } });
+      statuses.push(response.status);
+      if (response.status === 429) {
+        expect(response.headers.get("retry-after")).toBe("60");
+        expect(((await response.json()) as { error: { code: string } }).error.code).toBe("too_many_requests");
+      } else {
+        await response.body?.cancel();
+      }
+    }
+    expect(statuses.slice(0, 60).every((s) => s === 426)).toBe(true);
+    expect(statuses[60]).toBe(429);
+    // Someone else is unaffected.
+    expect((await upgrade(`/api/rooms/${room}/ws?name=b`)).status).toBe(101);
+  });
+});
+
+describe("room capacity", () => {
+  it("refuses a socket past the room's limit with room_full and close 1013", async () => {
+    const room = freshRoom();
+    const limit = Number(env.ROOM_SOCKET_LIMIT);
+    const people = [];
+    for (let i = 0; i < limit; i++) people.push(await join(room, `p${i}`));
+    const response = await upgrade(`/api/rooms/${room}/ws?name=late`);
+    expect(response.status).toBe(101);
+    const socket = response.webSocket;
+    if (!socket) throw new Error("no socket");
+    const frames: string[] = [];
+    const closed = new Promise<CloseEvent>((resolve) => socket.addEventListener("close", resolve));
+    socket.addEventListener("message", (e) => frames.push(String(e.data)));
+    socket.accept();
+    expect((await closed).code).toBe(1013);
+    expect(JSON.parse(frames[0] ?? "{}")).toMatchObject({ type: "error", code: "room_full" });
+    // Nobody saw the refused person join; a leave frees a place.
+    expect(people[0]?.of("presence").some((p) => p.name === "late")).toBe(false);
+    people[1]?.close();
+    await people[0]?.next("presence", (p) => p.event === "leave");
+    expect((await join(room, "late")).of("welcome")[0]?.onlineCount).toBe(limit);
+  });
+});
+
+describe("dead sockets", () => {
+  it("closes sockets that stopped pinging and announces them gone", async () => {
+    const room = freshRoom();
+    const alice = await join(room, "alice");
+    const ghost = await join(room, "ghost");
+    const stub = env.ROOMS.getByName(room);
+    const prune = (at: number) => runInDurableObject(stub, (instance: ChatRoom) => instance.pruneIdleSockets(at));
+    expect(await prune(Date.now())).toBe(0);
+    // A second later Alice's page pings; the ghost's has gone quiet.
+    await new Promise((r) => setTimeout(r, 1000));
+    alice.sendRaw("ping");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await prune(Date.now() + LIMITS.idleTimeoutMs - 500)).toBe(1);
+    expect((await ghost.closed()).code).toBe(1001);
+    expect(await alice.next("presence", (p) => p.event === "leave")).toMatchObject({
+      name: "ghost",
+      online: ["alice"],
+    });
+  });
+});
