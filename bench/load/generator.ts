@@ -1,0 +1,153 @@
+// A load generator process: holds a share of the room's sockets, sends on schedule and
+// tracks what arrives. Driven over IPC by generator-pool.ts.
+
+import { type BenchClient, openClient } from "./clients.ts";
+import { DeliveryTracker, type Totals } from "./delivery-tracker.ts";
+import { newHistogram } from "./histogram.ts";
+import type { Command, Protocol, Reply } from "./messages.ts";
+
+type Member = { index: number; client: BenchClient; tracker: DeliveryTracker; sent: number };
+
+const now = () => performance.timeOrigin + performance.now();
+const reply = (message: Reply) => process.send?.(message);
+
+let members: Member[] = [];
+let protocol: Protocol = "ws";
+let lastFrameAt = now();
+let histogram = newHistogram();
+let totals: Totals = { delivered: 0, duplicated: 0, outOfOrder: 0, inWindow: 0 };
+let acks = 0;
+let errors = 0;
+let window = { recordFrom: Number.POSITIVE_INFINITY, end: Number.POSITIVE_INFINITY };
+let cpuAtStart = process.cpuUsage();
+
+async function connect(command: Extract<Command, { cmd: "connect" }>): Promise<void> {
+  protocol = command.protocol;
+  const queue = [...command.indices];
+  let failed = 0;
+  let firstError: string | undefined;
+  const worker = async () => {
+    for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
+      const tracker = new DeliveryTracker(command.total);
+      const hooks = {
+        onDelivery: (text: string) => {
+          const at = now();
+          lastFrameAt = at;
+          tracker.receive(text, at, window, totals, histogram);
+        },
+        onAck: () => {
+          lastFrameAt = now();
+          acks++;
+        },
+        onError: () => {
+          errors++;
+        },
+      };
+      try {
+        const client = await openClient(command.protocol, command.url, command.room, index, hooks);
+        members.push({ index, client, tracker, sent: 0 });
+      } catch (error) {
+        failed++;
+        firstError ??= String(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: command.concurrency }, worker));
+  members.sort((a, b) => a.index - b.index);
+  lastFrameAt = now();
+  reply({ ev: "connected", opened: members.length, failed, ...(firstError ? { firstError } : {}) });
+}
+
+async function quiet(quietMs: number, timeoutMs: number): Promise<void> {
+  const deadline = now() + timeoutMs;
+  while (now() - lastFrameAt < quietMs && now() < deadline) await sleep(50);
+  reply({ ev: "quiet", idle: now() - lastFrameAt >= quietMs });
+}
+
+/** Socket i of N sends at startAt + (i/N + k)/rate: every socket at `rate`, staggered evenly. */
+function run(command: Extract<Command, { cmd: "run" }>): void {
+  const { startAt, durationMs, warmupMs, rate, total } = command;
+  const end = startAt + durationMs;
+  window = { recordFrom: startAt + warmupMs, end };
+  cpuAtStart = process.cpuUsage();
+  const n = members.length;
+  const dueAt = (j: number) => {
+    const member = members[j % n] as Member;
+    return startAt + ((member.index / total + Math.floor(j / n)) * 1000) / rate;
+  };
+  let j = 0;
+  const tick = () => {
+    const t = now();
+    while (n > 0 && dueAt(j) <= t && dueAt(j) < end) {
+      const member = members[j % n] as Member;
+      member.client.send(`${member.index}:${member.sent}:${now().toFixed(3)}`, member.sent);
+      member.sent++;
+      j++;
+    }
+    if (n > 0 && dueAt(j) < end) {
+      setTimeout(tick, Math.max(0, dueAt(j) - now()));
+      return;
+    }
+    reply({ ev: "sent", sent: members.map((m) => [m.index, m.sent]), cpuSeconds: cpuSince(cpuAtStart) });
+  };
+  setTimeout(tick, Math.max(0, startAt - now()));
+}
+
+async function drain(sent: number[], deadline: number): Promise<void> {
+  const ownSent = members.reduce((sum, m) => sum + m.sent, 0);
+  const allSent = sent.reduce((sum, count) => sum + count, 0);
+  const expected = members.reduce((sum, m) => sum + allSent - (sent[m.index] ?? 0), 0);
+  const done = () => totals.delivered >= expected && (protocol !== "parley" || acks >= ownSent);
+  while (!done() && now() < deadline) await sleep(25);
+  const lost = members.reduce((sum, m) => sum + m.tracker.lost(sent, m.index), 0);
+  reply({
+    ev: "drained",
+    histogram,
+    ...totals,
+    expected,
+    lost,
+    acks,
+    errors,
+    cpuSeconds: cpuSince(cpuAtStart),
+  });
+}
+
+async function close(): Promise<void> {
+  for (const member of members) member.client.close();
+  members = [];
+  histogram = newHistogram();
+  totals = { delivered: 0, duplicated: 0, outOfOrder: 0, inWindow: 0 };
+  acks = 0;
+  errors = 0;
+  window = { recordFrom: Number.POSITIVE_INFINITY, end: Number.POSITIVE_INFINITY };
+  await sleep(200);
+  reply({ ev: "closed" });
+}
+
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+process.on("message", (command: Command) => {
+  switch (command.cmd) {
+    case "connect":
+      void connect(command);
+      return;
+    case "quiet":
+      void quiet(command.quietMs, command.timeoutMs);
+      return;
+    case "run":
+      run(command);
+      return;
+    case "drain":
+      void drain(command.sent, command.deadline);
+      return;
+    case "close":
+      void close();
+      return;
+  }
+});
+process.on("disconnect", () => process.exit(0));

@@ -1,0 +1,144 @@
+// Command-line options of `npm run bench`, parsed with node:util parseArgs.
+import { parseArgs } from "node:util";
+import { SERVER_NAMES, type ServerName } from "./servers.ts";
+
+export const LOAD_NAMES = ["moderate", "saturation", "idle"] as const;
+export type LoadName = (typeof LOAD_NAMES)[number];
+
+export type BenchOptions = {
+  servers: ServerName[];
+  loads: LoadName[];
+  rate: number;
+  moderateSockets: number;
+  durationMs: number;
+  steps: number[];
+  stepDurationMs: number;
+  p99LimitMs: number;
+  idleSockets: number;
+  warmupMs: number;
+  drainMs: number;
+  generators: number;
+  concurrency: number;
+  serverCpus: string | undefined;
+  clientCpus: string | undefined;
+  parleyConfig: string;
+  out: string;
+  chart: string;
+};
+
+export const HELP = `npm run bench -- [options]
+
+Starts each server, runs the same loads against each, stops it, prints a table and
+writes a report (markdown) and a latency chart (SVG).
+
+Servers (--servers, comma-separated; default all):
+  parley     Parley under wrangler dev: full protocol (validation, SQLite, acks)
+  socketio   Express + Socket.io broadcasting to the room's other sockets
+  ws         a bare ws broadcast server on Node
+  floor      a raw hibernatable Durable Object that only broadcasts, under wrangler dev
+
+Loads (--loads, comma-separated; default all). Every socket sends --rate msg/s,
+the senders staggered evenly over each period:
+  moderate    --moderate-sockets sockets for --duration s: delivery latency p50/p99/max
+  saturation  room sizes --steps, --step-duration s each, until delivered msg/s
+              stop rising: peak msg/s and the size where p99 passes --p99-limit
+  idle        --idle-sockets connected sockets: server RSS (all its processes) per socket
+Every load counts lost, duplicated and out-of-order deliveries.
+
+Options:
+  --servers LIST          servers to compare                      [parley,socketio,ws,floor]
+  --loads LIST            loads to run                            [moderate,saturation,idle]
+  --rate N                messages per second per socket          [2]
+  --moderate-sockets N    room size of the moderate load          [50]
+  --duration S            moderate load duration, seconds         [10]
+  --steps LIST            saturation room sizes                   [100,200,400,800,1600]
+  --step-duration S       seconds per saturation step             [5]
+  --p99-limit MS          latency limit reported by saturation    [100]
+  --idle-sockets N        sockets for the idle memory load        [1000]
+  --warmup S              seconds of sends left out of latency    [1]
+  --drain S               seconds to wait for late deliveries     [5]
+  --generators N          load generator processes                [1]
+  --concurrency N         sockets opening at once                 [50]
+  --server-cpus LIST      taskset CPUs for the servers            [0]
+  --client-cpus LIST      taskset CPUs for the load generators    [1]
+  --no-pin                do not pin anything with taskset
+  --parley-config FILE    Parley's wrangler config (another checkout) [wrangler.toml]
+  --out FILE              markdown report                         [docs/benchmarks.md]
+  --chart FILE            SVG chart                               [next to --out, -latency.svg]
+  --quick                 a tiny load (4 sockets, 2 s, steps 4,8; idle 20) for tests
+  -h, --help              this text
+`;
+
+const list = (value: string) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+const seconds = (value: string) => Math.round(Number(value) * 1000);
+
+function pick<T extends string>(value: string, allowed: readonly T[], what: string): T[] {
+  const items = list(value);
+  for (const item of items) {
+    if (!allowed.includes(item as T)) throw new Error(`unknown ${what} "${item}"; one of ${allowed.join(", ")}`);
+  }
+  return items as T[];
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
+  return value;
+}
+
+/** Parses argv; returns null when help was asked for. Throws with a message on bad input. */
+export function parseBenchArgs(argv: string[]): BenchOptions | null {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      servers: { type: "string", default: SERVER_NAMES.join(",") },
+      loads: { type: "string", default: LOAD_NAMES.join(",") },
+      rate: { type: "string", default: "2" },
+      "moderate-sockets": { type: "string" },
+      duration: { type: "string" },
+      steps: { type: "string" },
+      "step-duration": { type: "string" },
+      "p99-limit": { type: "string", default: "100" },
+      "idle-sockets": { type: "string" },
+      warmup: { type: "string" },
+      drain: { type: "string", default: "5" },
+      generators: { type: "string", default: "1" },
+      concurrency: { type: "string", default: "50" },
+      "server-cpus": { type: "string", default: "0" },
+      "client-cpus": { type: "string", default: "1" },
+      "no-pin": { type: "boolean", default: false },
+      "parley-config": { type: "string", default: "wrangler.toml" },
+      out: { type: "string", default: "docs/benchmarks.md" },
+      chart: { type: "string" },
+      quick: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) return null;
+  const quick = values.quick;
+  const out = values.out;
+  return {
+    servers: pick(values.servers, SERVER_NAMES, "server"),
+    loads: pick(values.loads, LOAD_NAMES, "load"),
+    rate: positive("rate", Number(values.rate)),
+    moderateSockets: positive("moderate-sockets", Number(values["moderate-sockets"] ?? (quick ? 4 : 50))),
+    durationMs: positive("duration", seconds(values.duration ?? (quick ? "2" : "10"))),
+    steps: list(values.steps ?? (quick ? "4,8" : "100,200,400,800,1600")).map((s) => positive("steps", Number(s))),
+    stepDurationMs: positive("step-duration", seconds(values["step-duration"] ?? (quick ? "1" : "5"))),
+    p99LimitMs: positive("p99-limit", Number(values["p99-limit"])),
+    idleSockets: positive("idle-sockets", Number(values["idle-sockets"] ?? (quick ? 20 : 1000))),
+    warmupMs: seconds(values.warmup ?? (quick ? "0" : "1")),
+    drainMs: positive("drain", seconds(values.drain)),
+    generators: positive("generators", Number(values.generators)),
+    concurrency: positive("concurrency", Number(values.concurrency)),
+    serverCpus: values["no-pin"] ? undefined : values["server-cpus"],
+    clientCpus: values["no-pin"] ? undefined : values["client-cpus"],
+    parleyConfig: values["parley-config"],
+    out,
+    chart: values.chart ?? out.replace(/(\.md)?$/, "-latency.svg"),
+  };
+}

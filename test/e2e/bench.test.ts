@@ -1,0 +1,43 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "../support/dev-server";
+
+/** Runs `node bench/run.ts` with these arguments; resolves with its exit code and output. */
+function bench(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["bench/run.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on("exit", (code) => resolve({ code, output }));
+  });
+}
+
+// Speed is measured by `npm run bench`, not asserted here: this only shows the bench runs.
+describe("npm run bench", () => {
+  it("explains its options with --help", async () => {
+    const { code, output } = await bench(["--help"]);
+    expect(code).toBe(0);
+    expect(output).toContain("--servers");
+    expect(output).toContain("--quick");
+  });
+
+  it("compares every server on a tiny load and writes a table with nothing lost", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "parley-bench-")), "bench.md");
+    const { code, output } = await bench(["--quick", "--loads", "moderate,idle", "--out", out]);
+    expect(code, output).toBe(0);
+    const report = readFileSync(out, "utf8");
+    for (const label of ["Parley", "Socket.io", "bare ws", "broadcast-only DO"]) expect(report).toContain(label);
+    const summary = report.split("\n").filter((line) => line.startsWith("| ") && / \d+ \/ \d+ \/ \d+ \|$/.test(line));
+    expect(summary).toHaveLength(4);
+    for (const line of summary) expect(line).toMatch(/\| 0 \/ 0 \/ 0 \|$/);
+    expect(readFileSync(out.replace(/\.md$/, "-latency.svg"), "utf8")).toContain("<svg");
+  }, 240_000);
+});
