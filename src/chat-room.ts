@@ -86,6 +86,16 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   override webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): void {
+    try {
+      this.#receive(ws, data);
+    } catch (error) {
+      // A bug, not bad input: log it with context; the client sees only a close.
+      console.error("chat-room: failed handling a frame", this.#sessions.get(ws)?.name, error);
+      this.#disconnect(ws, CLOSE_CODES.internalError, "internal error");
+    }
+  }
+
+  #receive(ws: WebSocket, data: string | ArrayBuffer): void {
     const session = this.#sessions.get(ws) ?? readSession(ws);
     if (!session) {
       console.error("chat-room: socket without a session; closing it");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LIMITS } from "../../src/protocol";
-import { freshRoom, join, request, say, upgrade } from "./helpers";
+import { freshIp, freshRoom, join, request, say } from "./helpers";
 
 async function lastSeq(room: string): Promise<number> {
   const body = (await (await request(`/api/rooms/${room}`)).json()) as { lastSeq: number };
@@ -25,6 +25,19 @@ describe("bad frames get an error and the socket stays open", () => {
     ["whitespace-only text", '{"type":"send","id":"x4","text":" \\n\\t "}', "bad_message", "x4"],
     ["text of 2001 characters", JSON.stringify({ type: "send", id: "x5", text: "a".repeat(2001) }), "too_long", "x5"],
     ["text with a NUL character", JSON.stringify({ type: "send", id: "x6", text: "a\u0000b" }), "bad_message", "x6"],
+    [
+      "text with an escape character",
+      JSON.stringify({ type: "send", id: "x7", text: "\u001b[31mred" }),
+      "bad_message",
+      "x7",
+    ],
+    ["text that is an array", '{"type":"send","id":"x8","text":["hi"]}', "bad_message", "x8"],
+    ["text that is an object", '{"type":"send","id":"x9","text":{"hi":1}}', "bad_message", "x9"],
+    ["an id with a control character", JSON.stringify({ type: "send", id: "a\u0007", text: "hi" }), "bad_message"],
+    ["a null type", '{"type":null}', "bad_message"],
+    ["a type in capitals", '{"type":"SEND","id":"x10","text":"hi"}', "bad_message"],
+    ["a server frame sent by a client", '{"type":"welcome","room":"r","name":"n"}', "bad_message"],
+    ["JSON with trailing garbage", '{"type":"typing"} x', "bad_json"],
   ];
 
   it.each(cases)("answers %s with %s", async (_, frame, code, id) => {
@@ -73,24 +86,40 @@ describe("bad frames get an error and the socket stays open", () => {
   });
 });
 
-describe("bad upgrade requests get 400 with a JSON error", () => {
-  it.each([
-    ["no name", "", "bad_name"],
-    ["an empty name", "?name=", "bad_name"],
-    ["a blank name", "?name=%20%20%20", "bad_name"],
-    ["a 33-character name", `?name=${"n".repeat(33)}`, "bad_name"],
-    ["a name with a newline", "?name=al%0Aice", "bad_name"],
-    ["a name with a NUL", "?name=al%00ice", "bad_name"],
-    ["a name with a C1 control", "?name=al%C2%85ice", "bad_name"],
-    ["a negative since", "?name=alice&since=-1", "bad_since"],
-    ["a fractional since", "?name=alice&since=1.5", "bad_since"],
-    ["a word for since", "?name=alice&since=latest", "bad_since"],
-    ["an empty since", "?name=alice&since=", "bad_since"],
-    ["an exponent since", "?name=alice&since=1e3", "bad_since"],
-  ])("refuses %s", async (_, query, code) => {
-    const response = await upgrade(`/api/rooms/${freshRoom()}/ws${query}`);
-    expect(response.status).toBe(400);
+describe("bad upgrade requests get a JSON error and let no one in", () => {
+  const ok = { Upgrade: "websocket" };
+  const cases: [string, string, Record<string, string>, number, string][] = [
+    ["no name", "", ok, 400, "bad_name"],
+    ["an empty name", "?name=", ok, 400, "bad_name"],
+    ["a blank name", "?name=%20%20%20", ok, 400, "bad_name"],
+    ["a 33-character name", `?name=${"n".repeat(33)}`, ok, 400, "bad_name"],
+    ["a name with a newline", "?name=al%0Aice", ok, 400, "bad_name"],
+    ["a name with a NUL", "?name=al%00ice", ok, 400, "bad_name"],
+    ["a name with a C1 control", "?name=al%C2%85ice", ok, 400, "bad_name"],
+    ["a negative since", "?name=alice&since=-1", ok, 400, "bad_since"],
+    ["a fractional since", "?name=alice&since=1.5", ok, 400, "bad_since"],
+    ["a word for since", "?name=alice&since=latest", ok, 400, "bad_since"],
+    ["an empty since", "?name=alice&since=", ok, 400, "bad_since"],
+    ["an exponent since", "?name=alice&since=1e3", ok, 400, "bad_since"],
+    ["no Upgrade header", "?name=alice", {}, 426, "upgrade_required"],
+    ["an Upgrade to another protocol", "?name=alice", { Upgrade: "h2c" }, 426, "upgrade_required"],
+    ["a foreign Origin", "?name=alice", { ...ok, Origin: "https://evil.example" }, 403, "forbidden_origin"],
+    ["a look-alike Origin", "?name=alice", { ...ok, Origin: "https://parley.test.evil.com" }, 403, "forbidden_origin"],
+  ];
+
+  it.each(cases)("answers %s with %i %s", async (_, query, headers, status, code) => {
+    const room = freshRoom();
+    const response = await request(`/api/rooms/${room}/ws${query}`, {
+      headers: { "CF-Connecting-IP": freshIp(), ...headers },
+    });
+    expect(response.status).toBe(status);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
+    expect(await (await request(`/api/rooms/${room}`)).json()).toEqual({
+      room,
+      online: [],
+      onlineCount: 0,
+      lastSeq: 0,
+    });
   });
 
   it("accepts a 32-character name and a name in any script", async () => {
