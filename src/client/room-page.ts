@@ -117,6 +117,7 @@ function enterRoom(name: string): void {
     state(state) {
       status.textContent = STATUS_TEXT[state];
       status.dataset.state = state;
+      chatSection.dataset.connection = state; // the Online list dims while it may be stale
     },
     welcome(frame) {
       showOnline(frame.online);
@@ -168,8 +169,8 @@ function enterRoom(name: string): void {
     if (wait <= 0) {
       typingSentAt = Date.now();
       connection.typing();
-    } else {
-      typingLater ??= setTimeout(() => {
+    } else if (typingLater === undefined) {
+      typingLater = setTimeout(() => {
         typingLater = undefined;
         announceTyping();
       }, wait);
