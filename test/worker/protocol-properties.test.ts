@@ -19,20 +19,40 @@ const validText = (text: unknown) =>
   codePoints(text.trim()) <= LIMITS.textMax &&
   !hasControl(text.trim(), "\n\r\t");
 
+// Every code point, control characters and lone surrogates included.
+const anyChars = (maxLength: number) => fc.string({ unit: "binary", maxLength });
 const anyText = fc.oneof(
-  fc.string({ maxLength: 30 }),
-  fc.string({ unit: "grapheme", maxLength: 30 }),
-  fc.constantFrom("", "   ", "\n\t", "a\u0000b", "ok\nline", " padded ", "é".repeat(2000), "😀".repeat(2001)),
+  { arbitrary: anyChars(40), weight: 4 },
+  { arbitrary: fc.string({ unit: "grapheme", maxLength: 30 }), weight: 2 },
+  {
+    arbitrary: fc.constantFrom(
+      "",
+      "   ",
+      "\n\t",
+      "a\u0000b",
+      "ok\nline",
+      " padded ",
+      "é".repeat(2000),
+      "😀".repeat(2001),
+    ),
+    weight: 2,
+  },
   fc.integer(),
   fc.constant(null),
 );
 const anyId = fc.oneof(
-  fc.string({ maxLength: 70 }),
+  { arbitrary: fc.string({ minLength: 1, maxLength: 64 }), weight: 4 },
+  anyChars(70),
   fc.constantFrom("", "a".repeat(64), "a".repeat(65), "id\u0007"),
   fc.integer(),
   fc.constant(undefined),
 );
-const anyType = fc.oneof(fc.constantFrom("send", "typing", "SEND", "message", "welcome"), fc.string(), fc.integer());
+const anyType = fc.oneof(
+  { arbitrary: fc.constant("send"), weight: 6 },
+  fc.constantFrom("typing", "SEND", "message", "welcome"),
+  fc.string(),
+  fc.integer(),
+);
 const frameLike = fc.record({ type: anyType, id: anyId, text: anyText }, { requiredKeys: [] });
 
 describe("parseClientMessage properties", () => {
