@@ -8,7 +8,7 @@ import {
   type WelcomeFrame,
 } from "../protocol";
 
-export type ConnectionState = "connecting" | "connected" | "reconnecting" | "offline";
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "offline" | "full";
 
 export type OutboxEntry = {
   id: string;
@@ -54,6 +54,7 @@ export class ChatConnection {
   #pongDeadline: ReturnType<typeof setTimeout> | undefined;
   #lastTypingSent = 0;
   #stopped = false;
+  #roomFull = false;
 
   constructor(base: string, room: string, name: string, events: ChatEvents) {
     const url = new URL(`/api/rooms/${encodeURIComponent(room)}/ws`, base);
@@ -139,9 +140,13 @@ export class ChatConnection {
     if (this.#stopped) return;
     this.#attempt++;
     const offline = typeof navigator !== "undefined" && navigator.onLine === false;
-    this.#events.state(offline ? "offline" : "reconnecting");
+    this.#events.state(offline ? "offline" : this.#roomFull ? "full" : "reconnecting");
     if (offline) return; // the "online" event brings us back
-    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(this.#attempt - 1, 10));
+    // A full room will not have space again at once: wait the longest.
+    const ceiling = this.#roomFull
+      ? BACKOFF_MAX_MS
+      : Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(this.#attempt - 1, 10));
+    this.#roomFull = false;
     // Full jitter between half and all of the ceiling spreads a room's reconnects.
     const delay = ceiling / 2 + Math.random() * (ceiling / 2);
     this.#retryTimer = setTimeout(() => this.#open(), delay);
@@ -232,6 +237,7 @@ export class ChatConnection {
   }
 
   #onError(frame: ErrorFrame): void {
+    if (frame.code === "room_full") this.#roomFull = true;
     const entry = frame.id === undefined ? undefined : this.#outbox.get(frame.id);
     if (entry && frame.code === "rate_limited") {
       // Not refused, only early: send it again when the room allows.

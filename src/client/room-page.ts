@@ -15,6 +15,7 @@ const STATUS_TEXT: Record<ConnectionState, string> = {
   connected: "Connected",
   reconnecting: "Reconnecting…",
   offline: "Offline",
+  full: "Room is full: retrying…",
 };
 
 const room = canonicalRoom(location.pathname.slice(1)) ?? "lobby";
