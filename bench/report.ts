@@ -1,6 +1,6 @@
 // The markdown report: summary table, per-load details, machine, versions, date.
 import { existsSync, readFileSync } from "node:fs";
-import { cpus, release, totalmem } from "node:os";
+import { cpus, loadavg, release, totalmem } from "node:os";
 import { basename, dirname, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { StepResult } from "./loads.ts";
@@ -36,7 +36,9 @@ export function collectEnvironment(options: BenchOptions, startedAt: Date): Envi
     : `not pinned; ${options.generators} load generator process(es)`;
   return {
     date: startedAt.toISOString(),
-    machine: `${cpu}, ${cpus().length} cores, ${mib(totalmem())} RAM, Linux ${release()}; ${pinning}`,
+    machine: `${cpu}, ${cpus().length} cores, ${mib(totalmem())} RAM, Linux ${release()}; ${pinning}; load average at the end ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
     versions: [
       `Node ${process.versions.node}`,
       ...["wrangler", "workerd", "ws", "socket.io", "express"].map((p) => `${p} ${packageVersion(p)}`),

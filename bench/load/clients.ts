@@ -70,7 +70,9 @@ function openWebSocket(protocol: Protocol, url: string, hooks: ClientHooks): Pro
       return;
     }
     // Parley closes sockets silent for a minute; ping like the page does (answered "pong").
-    const keepAlive = setInterval(() => ws.send("ping"), PING_EVERY_MS);
+    const keepAlive = setInterval(() => {
+      if (ws.readyState === WebSocket.OPEN) ws.send("ping");
+    }, PING_EVERY_MS);
     ws.on("close", () => clearInterval(keepAlive));
     ws.on("message", (data) => {
       const text = data.toString();

@@ -23,7 +23,9 @@ export function startGenerators(count: number, cpus: string | undefined): Genera
     const [command, args]: [string, string[]] = cpus
       ? ["taskset", ["-c", cpus, process.execPath, GENERATOR]]
       : [process.execPath, [GENERATOR]];
-    children.push(spawn(command, args, { stdio: ["ignore", "inherit", "inherit", "ipc"], detached: true }));
+    const child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit", "ipc"], detached: true });
+    child.on("error", (error) => console.error(`load generator: ${error.message}`));
+    children.push(child);
   }
   const ask = <E extends Reply["ev"]>(command: Command | ((index: number) => Command), ev: E) =>
     Promise.all(
@@ -37,6 +39,10 @@ export function startGenerators(count: number, cpus: string | undefined): Genera
               resolve(message as Extract<Reply, { ev: E }>);
             };
             const onExit = (code: number | null) => reject(new Error(`load generator exited with ${code}`));
+            if (!child.connected) {
+              reject(new Error("load generator is gone"));
+              return;
+            }
             child.on("message", onMessage);
             child.once("exit", onExit);
             child.send(typeof command === "function" ? command(index) : command);
