@@ -87,6 +87,8 @@ export class ChatConnection {
     this.#outbox.set(entry.id, entry);
     this.#events.outbox(entry);
     this.#transmit(entry);
+    // The others stop showing "typing" when the message arrives: typing again is news at once.
+    this.#lastTypingSent = 0;
     return entry;
   }
 
@@ -218,7 +220,7 @@ export class ChatConnection {
     this.#lastSeq = message.seq;
     const own = this.#outbox.get(message.id);
     if (own && message.name === this.#url.searchParams.get("name")) {
-      this.#settle(own, message.seq);
+      this.#settle(own, message.seq, message.ts);
       return;
     }
     this.#events.message(message);
@@ -227,12 +229,13 @@ export class ChatConnection {
   #onAck(frame: AckFrame): void {
     const entry = this.#outbox.get(frame.id);
     if (frame.seq > this.#lastSeq) this.#lastSeq = frame.seq;
-    if (entry) this.#settle(entry, frame.seq);
+    if (entry) this.#settle(entry, frame.seq, frame.ts);
   }
 
-  #settle(entry: OutboxEntry, seq: number): void {
+  #settle(entry: OutboxEntry, seq: number, ts: number): void {
     this.#outbox.delete(entry.id);
     entry.state = "sent";
+    entry.ts = ts;
     this.#events.outbox(entry, seq);
   }
 
@@ -244,6 +247,8 @@ export class ChatConnection {
       setTimeout(() => this.#transmit(entry), frame.retryAfterMs ?? 1000);
       return;
     }
+    // A refused typing notice matters to no one.
+    if (!entry && frame.code === "rate_limited") return;
     if (entry) {
       entry.state = "failed";
       entry.error = frame.message;

@@ -22,6 +22,12 @@ const DELIVERY_LABELS: Record<OutboxEntry["state"], string> = {
   failed: "Not sent",
 };
 
+function setTime(time: HTMLTimeElement, ts: number): void {
+  time.textContent = shortTime(ts);
+  time.dateTime = new Date(ts).toISOString();
+  time.title = fullFormat.format(ts);
+}
+
 /** Local time of day, with the date too when it is not today. */
 function shortTime(ts: number): string {
   return new Date(ts).toDateString() === new Date().toDateString() ? timeOfDay.format(ts) : dayAndTime.format(ts);
@@ -91,7 +97,12 @@ export class ChatLog {
         delivery.append(" ", retry);
       }
     }
-    if (entry.state === "sent") this.#own.delete(entry.id);
+    if (entry.state === "sent") {
+      // The room's clock orders the conversation, not this browser's.
+      const time = item.querySelector("time");
+      if (time) setTime(time, entry.ts);
+      this.#own.delete(entry.id);
+    }
   }
 
   /** A join or leave line, or any other notice. */
@@ -112,9 +123,8 @@ export class ChatLog {
     const grouped = last?.name === name && last.mine === mine && ts - last.ts < GROUP_WINDOW_MS;
     this.#lastSender = { name, ts, mine };
     const meta = el("p", "meta");
-    const time = el("time", "time", shortTime(ts));
-    time.dateTime = new Date(ts).toISOString();
-    time.title = fullFormat.format(ts);
+    const time = el("time", "time");
+    setTime(time, ts);
     meta.append(el("span", "sender", name), " ", time);
     const body = el("p", "text", text);
     if (grouped) {

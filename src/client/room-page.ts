@@ -7,8 +7,6 @@ import { byId, el } from "./dom";
 const NAME_KEY = "parley:name";
 // How long "X is typing…" stays up without a new notice (they come every 2 s).
 const TYPING_SHOWN_MS = 4_000;
-// The connection sends a typing notice at most this often.
-const TYPING_EVERY_MS = 2_000;
 const COPY_FEEDBACK_MS = 2_500;
 const STATUS_TEXT: Record<ConnectionState, string> = {
   connecting: "Connecting…",
@@ -160,24 +158,6 @@ function enterRoom(name: string): void {
     input.style.height = "auto";
     input.style.height = `${input.scrollHeight + input.offsetHeight - input.clientHeight}px`;
   };
-  // The connection drops typing notices within 2 s of the last one, so one
-  // made then (say, right after sending a message) is sent when the 2 s are up.
-  let typingSentAt = Number.NEGATIVE_INFINITY;
-  let typingLater: ReturnType<typeof setTimeout> | undefined;
-  const announceTyping = () => {
-    if (input.value.trim() === "") return;
-    const wait = typingSentAt + TYPING_EVERY_MS - Date.now();
-    if (wait <= 0) {
-      typingSentAt = Date.now();
-      connection.typing();
-    } else if (typingLater === undefined) {
-      typingLater = setTimeout(() => {
-        typingLater = undefined;
-        announceTyping();
-      }, wait);
-    }
-  };
-
   const submit = () => {
     const text = input.value.trim();
     if (text.length === 0) return;
@@ -204,7 +184,7 @@ function enterRoom(name: string): void {
   });
   input.addEventListener("input", () => {
     fitInput();
-    announceTyping();
+    if (input.value.trim() !== "") connection.typing();
   });
 
   connection.start();
