@@ -1,6 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
+import { Fanout } from "./fanout";
 import { MessageStore } from "./message-store";
 import {
+  type BatchableFrame,
   type ChatMessage,
   CLOSE_CODES,
   type ClientMessage,
@@ -11,6 +13,7 @@ import {
   parseClientMessage,
   type SendFrame,
   type ServerMessage,
+  type WelcomeFrame,
 } from "./protocol";
 import { readSession, type Session, writeSession } from "./session";
 import { TokenBucket } from "./token-bucket";
@@ -38,12 +41,22 @@ export class ChatRoom extends DurableObject<Env> {
   readonly #sessions = new Map<WebSocket, Session>();
   readonly #traffic = new WeakMap<WebSocket, Traffic>();
   readonly #departed = new WeakSet<WebSocket>();
+  readonly #fanout: Fanout;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // Answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     this.#store = new MessageStore(ctx.storage.sql);
+    this.#fanout = new Fanout({
+      sockets: () => this.#sessions.keys(),
+      send: (ws, payload) => this.#trySend(ws, payload),
+      // Acks and messages report stored messages: write them before anything is sent.
+      beforeSend: () => this.#store.commit(),
+      failed: (sockets) => {
+        for (const ws of sockets) this.#disconnect(ws, CLOSE_CODES.internalError, "send failed");
+      },
+    });
     for (const ws of ctx.getWebSockets()) {
       const session = readSession(ws);
       if (session && ws.readyState === WebSocket.OPEN) this.#sessions.set(ws, session);
@@ -59,6 +72,8 @@ export class ChatRoom extends DurableObject<Env> {
 
     if (this.ctx.getWebSockets().length >= this.#socketLimit()) return this.#refuseFull();
 
+    // What is queued now is for the sockets already here (the history covers the rest).
+    this.#fanout.flush();
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
     const session: Session = { name, joinedAt: Date.now() };
@@ -67,7 +82,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.#sessions.set(server, session);
 
     const online = this.#online();
-    this.#sendTo(server, {
+    this.#sendWelcome(server, {
       type: "welcome",
       room,
       name,
@@ -220,11 +235,11 @@ export class ChatRoom extends DurableObject<Env> {
   #handleSend(ws: WebSocket, session: Session, frame: SendFrame): void {
     const stored = this.#store.findBySender(session.name, frame.id);
     if (stored) {
-      this.#sendTo(ws, { type: "ack", id: stored.id, seq: stored.seq, ts: stored.ts });
+      this.#sendTo(ws, { type: "ack", id: frame.id, seq: stored.seq, ts: stored.ts });
       return;
     }
     const message: ChatMessage = this.#store.append(session.name, frame.id, frame.text, Date.now());
-    // The output gate holds these frames until the insert is durable.
+    // Sent after the fanout commits the insert; the output gate then holds them until it is durable.
     this.#sendTo(ws, { type: "ack", id: message.id, seq: message.seq, ts: message.ts });
     this.#broadcastExcept(message, ws);
   }
@@ -261,21 +276,16 @@ export class ChatRoom extends DurableObject<Env> {
     return { online: names.slice(0, LIMITS.onlineListMax), onlineCount: names.length };
   }
 
-  #sendTo(ws: WebSocket, frame: ServerMessage): void {
-    if (!this.#trySend(ws, JSON.stringify(frame))) {
-      this.#disconnect(ws, CLOSE_CODES.internalError, "send failed");
-    }
+  #sendWelcome(ws: WebSocket, frame: WelcomeFrame): void {
+    if (!this.#trySend(ws, JSON.stringify(frame))) this.#disconnect(ws, CLOSE_CODES.internalError, "send failed");
   }
 
-  /** Sends one serialisation to every socket but `except`. */
-  #broadcastExcept(frame: ServerMessage, except?: WebSocket): void {
-    const payload = JSON.stringify(frame);
-    const failed: WebSocket[] = [];
-    for (const ws of this.#sessions.keys()) {
-      if (ws !== except && !this.#trySend(ws, payload)) failed.push(ws);
-    }
-    // A failed send closes that socket only, after the others have theirs.
-    for (const ws of failed) this.#disconnect(ws, CLOSE_CODES.internalError, "send failed");
+  #sendTo(ws: WebSocket, frame: BatchableFrame): void {
+    this.#fanout.sendTo(ws, frame);
+  }
+
+  #broadcastExcept(frame: BatchableFrame, except?: WebSocket): void {
+    this.#fanout.broadcast(frame, except);
   }
 
   #trySend(ws: WebSocket, payload: string): boolean {

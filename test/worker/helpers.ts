@@ -1,7 +1,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { MessageStore } from "../../src/message-store";
-import type { ClientMessage, ServerMessage } from "../../src/protocol";
+import { type ClientMessage, type ServerMessage, unbatch } from "../../src/protocol";
 
 export const ORIGIN = "https://parley.test";
 const TIMEOUT_MS = 5_000;
@@ -31,6 +31,8 @@ type Waiter = { match: (f: ServerMessage) => boolean; resolve: (f: ServerMessage
 export class TestClient {
   readonly frames: ServerMessage[] = [];
   readonly raw: string[] = [];
+  /** How many `batch` frames arrived (their frames are in `frames`). */
+  batches = 0;
   closeEvent: CloseEvent | null = null;
   readonly #waiters = new Set<Waiter>();
   readonly #closeWaiters = new Set<(e: CloseEvent) => void>();
@@ -40,12 +42,16 @@ export class TestClient {
       const data = typeof event.data === "string" ? event.data : "<binary>";
       this.raw.push(data);
       if (data === "pong") return;
-      const frame = JSON.parse(data) as ServerMessage;
-      this.frames.push(frame);
-      for (const waiter of this.#waiters) {
-        if (waiter.match(frame)) {
-          this.#waiters.delete(waiter);
-          waiter.resolve(frame);
+      const received = JSON.parse(data) as ServerMessage;
+      if (received.type === "batch") this.batches++;
+      // A batch is handled exactly as its frames, in order.
+      for (const frame of unbatch(received)) {
+        this.frames.push(frame);
+        for (const waiter of this.#waiters) {
+          if (waiter.match(frame)) {
+            this.#waiters.delete(waiter);
+            waiter.resolve(frame);
+          }
         }
       }
     });
@@ -155,6 +161,7 @@ export async function seedHistory(room: string, count: number, name = "writer"):
     const store = new MessageStore(state.storage.sql);
     const from = store.lastSeq + 1;
     for (let i = from; i < from + count; i++) store.append(name, `m${i}`, `message ${i}`, Date.now());
+    store.commit();
   });
   await evictDurableObject(stub, { webSockets: "hibernate" });
 }

@@ -1,0 +1,87 @@
+import type { BatchableFrame } from "./protocol";
+
+type Outgoing = { json: string; except?: WebSocket; only?: WebSocket };
+
+export type FanoutTarget = {
+  /** The sockets a broadcast reaches. */
+  sockets(): Iterable<WebSocket>;
+  /** Sends one payload; false when the socket failed. */
+  send(ws: WebSocket, payload: string): boolean;
+  /** Runs before each flush sends anything. */
+  beforeSend(): void;
+  /** Called once per flush with the sockets whose send failed. */
+  failed(sockets: WebSocket[]): void;
+};
+
+/**
+ * Queues a room's outgoing frames and sends them at the end of the current
+ * turn of the event loop. When several frames are queued by then (a backlog
+ * under load), each socket gets them in one `batch` frame instead of one send
+ * per frame; each frame is serialised once, and sockets that get the same
+ * frames share one payload.
+ */
+export class Fanout {
+  readonly #target: FanoutTarget;
+  #queue: Outgoing[] = [];
+  #scheduled = false;
+
+  constructor(target: FanoutTarget) {
+    this.#target = target;
+  }
+
+  /** To every socket but `except`. */
+  broadcast(frame: BatchableFrame, except?: WebSocket): void {
+    this.#enqueue(except === undefined ? { json: JSON.stringify(frame) } : { json: JSON.stringify(frame), except });
+  }
+
+  /** To one socket, in order with the broadcasts around it. */
+  sendTo(ws: WebSocket, frame: BatchableFrame): void {
+    this.#enqueue({ json: JSON.stringify(frame), only: ws });
+  }
+
+  #enqueue(item: Outgoing): void {
+    this.#queue.push(item);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    // A timer, not a microtask: frames from the events already waiting join the batch.
+    setTimeout(() => this.flush(), 0);
+  }
+
+  /** Sends everything queued now. */
+  flush(): void {
+    this.#scheduled = false;
+    const queue = this.#queue;
+    if (queue.length === 0) return;
+    this.#queue = [];
+    this.#target.beforeSend();
+    const failed: WebSocket[] = [];
+    const send = (ws: WebSocket, payload: string) => {
+      if (!this.#target.send(ws, payload)) failed.push(ws);
+    };
+
+    // Sockets named by an item get their own payload; all others share one.
+    const special = new Set<WebSocket>();
+    const shared: string[] = [];
+    for (const item of queue) {
+      if (item.only) special.add(item.only);
+      else {
+        shared.push(item.json);
+        if (item.except) special.add(item.except);
+      }
+    }
+    const sharedPayload = shared.length === 0 ? null : wrap(shared);
+    for (const ws of this.#target.sockets()) {
+      if (!special.has(ws)) {
+        if (sharedPayload !== null) send(ws, sharedPayload);
+        continue;
+      }
+      const own = queue.filter((item) => (item.only ? item.only === ws : item.except !== ws)).map((item) => item.json);
+      if (own.length > 0) send(ws, wrap(own));
+    }
+    if (failed.length > 0) this.#target.failed(failed);
+  }
+}
+
+function wrap(frames: string[]): string {
+  return frames.length === 1 ? (frames[0] as string) : `{"type":"batch","frames":[${frames.join(",")}]}`;
+}
