@@ -77,7 +77,7 @@ async function connectRoom(
 }
 
 /** Waits until the server group uses under a fifth of a core: backlogs from the last step are done. */
-export async function waitForServerIdle(server: BenchServer, timeoutMs = 30_000): Promise<void> {
+export async function waitForServerIdle(server: BenchServer, timeoutMs = 60_000): Promise<void> {
   const deadline = now() + timeoutMs;
   let last = sampleGroups([server.group]).cpuSeconds;
   while (now() < deadline) {

@@ -144,7 +144,8 @@ ${stepTable(results, (r) => (r.moderate ? [r.moderate] : []))}
 
 ${stepTable(results, (r) => r.saturation?.steps ?? [])}
 
-Steps stop when delivered msg/s rise by less than 5%. Lost counts messages not delivered
+Steps stop when delivered msg/s rise by less than 5%, or when a step delivers less than
+half of what it is offered (past saturation, bigger rooms only grow the backlog). Lost counts messages not delivered
 within ${options.drainMs / 1000} s of the end of sending: above saturation, that is backlog.
 
 ## Idle: ${options.idleSockets} sockets

@@ -5,6 +5,7 @@ import { latencyChart } from "./chart.ts";
 import { startGenerators } from "./load/generator-pool.ts";
 import { HELP, parseBenchArgs } from "./options.ts";
 import { collectEnvironment, renderReport, summaryTable } from "./report.ts";
+import { stopAllServers } from "./servers.ts";
 import { runSuite, type ServerResult } from "./suite.ts";
 
 let options: ReturnType<typeof parseBenchArgs>;
@@ -23,7 +24,7 @@ const startedAt = new Date();
 const pool = startGenerators(options.generators, options.clientCpus);
 const results: ServerResult[] = [];
 const stopAll = async () => {
-  await pool.stop();
+  await Promise.all([pool.stop(), stopAllServers()]);
   process.exit(130);
 };
 process.once("SIGINT", stopAll);

@@ -24,21 +24,42 @@ export type BenchServer = {
 };
 
 const READY_TIMEOUT_MS = 30_000;
+const running = new Set<BenchServer>();
+
+/** Stops every server still running (on Ctrl-C). */
+export async function stopAllServers(): Promise<void> {
+  await Promise.all([...running].map((server) => server.stop()));
+}
+
+export async function startServer(name: ServerName, placement: ServerPlacement): Promise<BenchServer> {
+  const server = await launch(name, placement);
+  running.add(server);
+  return {
+    ...server,
+    stop: async () => {
+      running.delete(server);
+      await server.stop();
+    },
+  };
+}
 
 export type ServerPlacement = {
   /** taskset CPU list for the server's processes. */
   cpus: string | undefined;
   /** Parley's wrangler config: another checkout's, to compare versions. */
   parleyConfig: string;
+  /** Parley's storage folder (default: a fresh temporary one). */
+  persistTo?: string;
 };
 
-export async function startServer(name: ServerName, placement: ServerPlacement): Promise<BenchServer> {
+async function launch(name: ServerName, placement: ServerPlacement): Promise<BenchServer> {
   const cpus = placement.cpus ? { cpus: placement.cpus } : {};
   switch (name) {
     case "parley": {
       // Every bench socket comes from 127.0.0.1: lift the per-IP connection limit.
       const vars = { CONNECT_RATE_LIMIT: "off" };
-      const dev = await startDevServer({ ...cpus, config: placement.parleyConfig, vars });
+      const storage = placement.persistTo ? { persistTo: placement.persistTo } : {};
+      const dev = await startDevServer({ ...cpus, ...storage, config: placement.parleyConfig, vars });
       return { name, protocol: name, url: dev.url, group: dev.pid, stop: dev.stop };
     }
     case "floor": {

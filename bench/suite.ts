@@ -2,7 +2,7 @@
 import type { GeneratorPool } from "./load/generator-pool.ts";
 import { type IdleResult, runIdle, runStep, type StepResult } from "./loads.ts";
 import type { BenchOptions } from "./options.ts";
-import { type ServerName, startServer } from "./servers.ts";
+import { type BenchServer, type ServerName, startServer } from "./servers.ts";
 
 export type SaturationResult = {
   steps: StepResult[];
@@ -26,49 +26,70 @@ export const keepsUp = (step: StepResult) => step.deliveredPerSec >= 0.95 * step
 const RISING = 1.05;
 
 export async function runSuite(name: ServerName, options: BenchOptions, pool: GeneratorPool): Promise<ServerResult> {
-  const log = (line: string) => console.log(`[${name}] ${line}`);
-  log("starting");
-  const server = await startServer(name, { cpus: options.serverCpus, parleyConfig: options.parleyConfig });
   const result: ServerResult = { name };
-  const step = (sockets: number, durationMs: number) =>
-    runStep(server, pool, {
-      sockets,
-      rate: options.rate,
-      durationMs,
-      warmupMs: Math.min(options.warmupMs, durationMs / 2),
-      drainMs: options.drainMs,
-      concurrency: options.concurrency,
-    });
+  const log = (line: string) => console.log(`[${name}] ${line}`);
+  const placement = { cpus: options.serverCpus, parleyConfig: options.parleyConfig };
+  const withServer = async (run: (server: BenchServer) => Promise<void>) => {
+    log("starting");
+    const server = await startServer(name, placement);
+    try {
+      await run(server);
+    } finally {
+      await server.stop();
+    }
+  };
   try {
+    if (options.loads.includes("moderate") || options.loads.includes("saturation")) {
+      await withServer(async (server) => {
+        const step = (sockets: number, durationMs: number) =>
+          runStep(server, pool, {
+            sockets,
+            rate: options.rate,
+            durationMs,
+            warmupMs: Math.min(options.warmupMs, durationMs / 2),
+            drainMs: options.drainMs,
+            concurrency: options.concurrency,
+          });
+        if (options.loads.includes("moderate")) {
+          result.moderate = await step(options.moderateSockets, options.durationMs);
+          log(`moderate: ${describe(result.moderate)}`);
+        }
+        if (options.loads.includes("saturation")) result.saturation = await saturate(options, step, log);
+      });
+    }
+    // Idle on a fresh server: a clean baseline, and closing many sockets leaves work behind.
     if (options.loads.includes("idle")) {
-      result.idle = await runIdle(server, pool, options.idleSockets, options.concurrency);
-      log(`idle: ${(result.idle.perSocket / 1024).toFixed(1)} KiB per socket`);
-    }
-    if (options.loads.includes("moderate")) {
-      result.moderate = await step(options.moderateSockets, options.durationMs);
-      log(`moderate: ${describe(result.moderate)}`);
-    }
-    if (options.loads.includes("saturation")) {
-      const steps: StepResult[] = [];
-      let peak: StepResult | undefined;
-      for (const sockets of options.steps) {
-        const current = await step(sockets, options.stepDurationMs);
-        log(`${sockets} sockets: ${describe(current)}`);
-        steps.push(current);
-        const rising = !peak || current.deliveredPerSec >= RISING * peak.deliveredPerSec;
-        if (!peak || current.deliveredPerSec > peak.deliveredPerSec) peak = current;
-        if (!rising || current.connectFailures > sockets / 10) break;
-      }
-      result.saturation = { steps, peak, p99OverLimitAt: steps.find((s) => s.p99 > options.p99LimitMs)?.sockets };
+      await withServer(async (server) => {
+        result.idle = await runIdle(server, pool, options.idleSockets, options.concurrency);
+        log(`idle: ${(result.idle.perSocket / 1024).toFixed(1)} KiB per socket`);
+      });
     }
   } catch (error) {
     result.error = error instanceof Error ? error.message : String(error);
     log(`failed: ${result.error}`);
     await pool.ask({ cmd: "close" }, "closed").catch(() => undefined);
-  } finally {
-    await server.stop();
   }
   return result;
+}
+
+async function saturate(
+  options: BenchOptions,
+  step: (sockets: number, durationMs: number) => Promise<StepResult>,
+  log: (line: string) => void,
+): Promise<SaturationResult> {
+  const steps: StepResult[] = [];
+  let peak: StepResult | undefined;
+  for (const sockets of options.steps) {
+    const current = await step(sockets, options.stepDurationMs);
+    log(`${sockets} sockets: ${describe(current)}`);
+    steps.push(current);
+    const rising = !peak || current.deliveredPerSec >= RISING * peak.deliveredPerSec;
+    if (!peak || current.deliveredPerSec > peak.deliveredPerSec) peak = current;
+    // Past this, a bigger room only grows the backlog (and minutes of draining).
+    const overwhelmed = current.deliveredPerSec < current.offeredPerSec / 2;
+    if (!rising || overwhelmed || current.connectFailures > sockets / 10) break;
+  }
+  return { steps, peak, p99OverLimitAt: steps.find((s) => s.p99 > options.p99LimitMs)?.sockets };
 }
 
 function describe(step: StepResult): string {

@@ -1,6 +1,7 @@
 // Where Parley's time goes: a V8 CPU profile of workerd under load (through the dev server's
 // inspector), and the same load sent straight to workerd, past wrangler dev's proxy.
-// Usage: node bench/profile/run.ts [--sockets 100] [--duration 8] [--parley-config wrangler.toml] [--out FILE]
+// Usage: node bench/profile/run.ts [--sockets 100] [--duration 8] [--parley-config wrangler.toml]
+//   [--persist-to DIR] [--out FILE]
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startGenerators } from "../load/generator-pool.ts";
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     "interval-us": { type: "string", default: "100" },
     "parley-config": { type: "string", default: "wrangler.toml" },
     out: { type: "string", default: "parley.cpuprofile" },
+    "persist-to": { type: "string" },
   },
 });
 const sockets = Number(values.sockets);
@@ -39,7 +41,12 @@ const COSTS: Record<string, (fn: string) => boolean> = {
   "program (native, outside JS)": (fn) => fn === "(program)",
 };
 
-const server = await startServer("parley", { cpus: "0", parleyConfig: values["parley-config"] });
+const persistTo = values["persist-to"];
+const server = await startServer("parley", {
+  cpus: "0",
+  parleyConfig: values["parley-config"],
+  ...(persistTo ? { persistTo } : {}),
+});
 const pool = startGenerators(1, "1");
 const step = (url: string, duration: number) =>
   runStep({ ...server, url }, pool, {
