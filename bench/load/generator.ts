@@ -20,6 +20,8 @@ let acks = 0;
 let errors = 0;
 let window = { recordFrom: Number.POSITIVE_INFINITY, end: Number.POSITIVE_INFINITY };
 let cpuAtStart = process.cpuUsage();
+// Bumped by close(): frames still draining into closed sockets (a backlog) must not count in the next load.
+let generation = 0;
 
 async function connect(command: Extract<Command, { cmd: "connect" }>): Promise<void> {
   protocol = command.protocol;
@@ -29,17 +31,21 @@ async function connect(command: Extract<Command, { cmd: "connect" }>): Promise<v
   const worker = async () => {
     for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
       const tracker = new DeliveryTracker(command.total);
+      const born = generation;
       const hooks = {
         onDelivery: (text: string) => {
+          if (born !== generation) return;
           const at = now();
           lastFrameAt = at;
           tracker.receive(text, at, window, totals, histogram);
         },
         onAck: () => {
+          if (born !== generation) return;
           lastFrameAt = now();
           acks++;
         },
         onError: () => {
+          if (born !== generation) return;
           errors++;
         },
       };
@@ -113,6 +119,7 @@ async function drain(sent: number[], deadline: number): Promise<void> {
 }
 
 async function close(): Promise<void> {
+  generation++;
   for (const member of members) member.client.close();
   members = [];
   histogram = newHistogram();
