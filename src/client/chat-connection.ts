@@ -40,6 +40,11 @@ const TYPING_EVERY_MS = 2_000;
  * A room socket that reconnects with backoff and jitter, catches up with
  * `since`, and keeps each sent message in an outbox until its ack arrives,
  * re-sending it with the same id after a reconnect.
+ *
+ * Not partysocket: the reconnect loop is the small part here. What matters
+ * (a new `since` on every attempt, flushing the outbox only after `welcome`,
+ * a longer wait for a full room, heartbeats that detect a dead link) would sit
+ * on top of it anyway, and this keeps the page free of dependencies.
  */
 export class ChatConnection {
   readonly #url: URL;
