@@ -9,16 +9,18 @@ const { values } = parseArgs({
     sockets: { type: "string", default: "1000" },
     seconds: { type: "string", default: "60" },
     "ping-every": { type: "string", default: "25" },
+    concurrency: { type: "string", default: "50" },
     help: { type: "boolean", default: false },
   },
 });
 if (values.help) {
-  console.log("npm run soak -- [--sockets N=1000] [--seconds S=60] [--ping-every S=25]");
+  console.log("npm run soak -- [--sockets N=1000] [--seconds S=60] [--ping-every S=25] [--concurrency N=50]");
   process.exit(0);
 }
 const sockets = Number(values.sockets);
 const seconds = Number(values.seconds);
 const pingEveryMs = Number(values["ping-every"]) * 1000;
+const concurrency = Number(values.concurrency);
 const room = `soak-${Date.now()}`;
 
 const server = await startDevServer({ vars: { CONNECT_RATE_LIMIT: "off" } });
@@ -26,12 +28,13 @@ let exitCode = 1;
 try {
   const ws = new URL(`/api/rooms/${room}/ws`, server.url.replace("http", "ws"));
   const clients: WebSocket[] = [];
+  const timers: ReturnType<typeof setInterval>[] = [];
   const drops: string[] = [];
   let pongs = 0;
-  const started = Date.now();
-  for (let i = 0; i < sockets; i++) {
-    ws.searchParams.set("name", `soak-${i}`);
-    const socket = new WebSocket(ws);
+  const open = async (i: number) => {
+    const url = new URL(ws);
+    url.searchParams.set("name", `soak-${i}`);
+    const socket = new WebSocket(url);
     await new Promise<void>((resolve, reject) => {
       socket.addEventListener("message", () => resolve(), { once: true });
       socket.addEventListener("error", () => reject(new Error(`socket ${i} failed to open`)), { once: true });
@@ -40,19 +43,22 @@ try {
       if (e.data === "pong") pongs++;
     });
     socket.addEventListener("close", (e) => drops.push(`soak-${i}: ${e.code} ${e.reason}`));
+    // Like the page: a ping every interval from the moment it is in, at its own phase.
+    const first = setTimeout(() => {
+      socket.send("ping");
+      timers.push(setInterval(() => socket.send("ping"), pingEveryMs));
+    }, Math.random() * pingEveryMs);
+    timers.push(first);
     clients.push(socket);
-  }
+  };
+  const started = Date.now();
+  // Several joins in flight at once, as when a crowd arrives.
+  let next = 0;
+  const opener = async () => {
+    for (let i = next++; i < sockets; i = next++) await open(i);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, sockets) }, opener));
   console.log(`${sockets} sockets open in ${((Date.now() - started) / 1000).toFixed(1)} s; holding ${seconds} s`);
-  // Each socket pings on its own schedule, spread over the interval like real pages.
-  const timers = clients.map((socket, i) =>
-    setTimeout(
-      () => {
-        socket.send("ping");
-        timers[i] = setInterval(() => socket.send("ping"), pingEveryMs);
-      },
-      Math.floor((i / sockets) * pingEveryMs),
-    ),
-  );
   await new Promise((r) => setTimeout(r, seconds * 1000));
   for (const t of timers) clearInterval(t);
   const info = (await (await fetch(`${server.url}/api/rooms/${room}`)).json()) as { onlineCount: number };

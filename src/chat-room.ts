@@ -72,10 +72,10 @@ export class ChatRoom extends DurableObject<Env> {
 
     if (this.ctx.getWebSockets().length >= this.#socketLimit()) return this.#refuseFull();
 
-    // What is queued now is for the sockets already here (the history covers the rest).
-    this.#fanout.flush();
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
+    // What is queued now is for the sockets already here: the history covers it.
+    this.#fanout.join(server);
     const session: Session = { name, joinedAt: Date.now() };
     writeSession(server, session);
     const wasOnline = this.#isOnline(name);

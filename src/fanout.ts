@@ -24,9 +24,16 @@ export class Fanout {
   readonly #target: FanoutTarget;
   #queue: Outgoing[] = [];
   #scheduled = false;
+  // Sockets that joined while frames were queued: those frames are not theirs.
+  readonly #joinedAt = new Map<WebSocket, number>();
 
   constructor(target: FanoutTarget) {
     this.#target = target;
+  }
+
+  /** A socket that joins now gets only what is queued from now on. */
+  join(ws: WebSocket): void {
+    if (this.#queue.length > 0) this.#joinedAt.set(ws, this.#queue.length);
   }
 
   /** To every socket but `except`. */
@@ -53,14 +60,16 @@ export class Fanout {
     const queue = this.#queue;
     if (queue.length === 0) return;
     this.#queue = [];
+    const joinedAt = new Map(this.#joinedAt);
+    this.#joinedAt.clear();
     this.#target.beforeSend();
     const failed: WebSocket[] = [];
     const send = (ws: WebSocket, payload: string) => {
       if (!this.#target.send(ws, payload)) failed.push(ws);
     };
 
-    // Sockets named by an item get their own payload; all others share one.
-    const special = new Set<WebSocket>();
+    // Sockets named by an item, or newer than part of the queue, get their own payload; all others share one.
+    const special = new Set<WebSocket>(joinedAt.keys());
     const shared: string[] = [];
     for (const item of queue) {
       if (item.only) special.add(item.only);
@@ -75,7 +84,10 @@ export class Fanout {
         if (sharedPayload !== null) send(ws, sharedPayload);
         continue;
       }
-      const own = queue.filter((item) => (item.only ? item.only === ws : item.except !== ws)).map((item) => item.json);
+      const from = joinedAt.get(ws) ?? 0;
+      const own = queue
+        .filter((item, i) => i >= from && (item.only ? item.only === ws : item.except !== ws))
+        .map((item) => item.json);
       if (own.length > 0) send(ws, wrap(own));
     }
     if (failed.length > 0) this.#target.failed(failed);
