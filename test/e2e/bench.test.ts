@@ -2,13 +2,27 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { ROOT } from "../support/dev-server";
+
+const running = new Set<ReturnType<typeof spawn>>();
+// A bench still running (the test failed or timed out) is told to stop: on SIGTERM it stops its servers.
+afterEach(async () => {
+  await Promise.all(
+    [...running].map((child) => {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      return exited;
+    }),
+  );
+});
 
 /** Runs `node bench/run.ts` with these arguments; resolves with its exit code and output. */
 function bench(args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["bench/run.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    running.add(child);
+    child.once("exit", () => running.delete(child));
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => {
       output += chunk.toString();

@@ -30,6 +30,19 @@ export type DevServer = {
   stop: () => Promise<void>;
 };
 
+// Every group started and not yet stopped. If this process exits first (a
+// failed or interrupted run), they go with it rather than outliving it.
+const live = new Set<number>();
+process.once("exit", () => {
+  for (const pid of live) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+});
+
 /** A free TCP port on loopback, as the OS hands it out. */
 export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -80,6 +93,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
   });
+  if (child.pid !== undefined) live.add(child.pid);
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     output += chunk.toString();
@@ -123,8 +137,7 @@ async function waitUntilAnswering(url: string, child: ChildProcess, logs: () => 
 /** Ends a detached child's process group: SIGTERM, then SIGKILL if it lingers. */
 export async function stopGroup(child: ChildProcess): Promise<void> {
   const pid = child.pid;
-  if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  if (pid === undefined) return;
   const signal = (name: NodeJS.Signals) => {
     try {
       process.kill(-pid, name);
@@ -132,6 +145,13 @@ export async function stopGroup(child: ChildProcess): Promise<void> {
       // the group is gone already
     }
   };
+  if (child.exitCode !== null || child.signalCode !== null) {
+    // wrangler is gone; anything left of its group goes too.
+    signal("SIGKILL");
+    live.delete(pid);
+    return;
+  }
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
   signal("SIGTERM");
   const timedOut = await Promise.race([
     exited.then(() => false),
@@ -139,5 +159,6 @@ export async function stopGroup(child: ChildProcess): Promise<void> {
   ]);
   // workerd may outlive wrangler; make sure nothing of the group remains.
   signal("SIGKILL");
+  live.delete(pid);
   if (timedOut) await exited;
 }
