@@ -15,7 +15,7 @@ import {
   type ServerMessage,
   type WelcomeFrame,
 } from "./protocol";
-import { readSession, type Session, writeSession } from "./session";
+import { type OnlineList, onlineList, readSession, type Session, writeSession } from "./session";
 import { TokenBucket } from "./token-bucket";
 
 /** What the worker passes to the room with an upgrade (already validated). */
@@ -269,11 +269,8 @@ export class ChatRoom extends DurableObject<Env> {
     return false;
   }
 
-  /** Distinct names in the order their people joined; the list is capped, the count is not. */
-  #online(): { online: string[]; onlineCount: number } {
-    const sessions = [...this.#sessions.values()].sort((a, b) => a.joinedAt - b.joinedAt);
-    const names = [...new Set(sessions.map((s) => s.name))];
-    return { online: names.slice(0, LIMITS.onlineListMax), onlineCount: names.length };
+  #online(): OnlineList {
+    return onlineList(this.#sessions.values(), LIMITS.onlineListMax);
   }
 
   #sendWelcome(ws: WebSocket, frame: WelcomeFrame): void {

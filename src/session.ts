@@ -18,3 +18,11 @@ export function readSession(ws: WebSocket): Session | null {
   if (typeof name !== "string" || typeof joinedAt !== "number") return null;
   return { name, joinedAt };
 }
+
+export type OnlineList = { online: string[]; onlineCount: number };
+
+/** Distinct names in the order their people joined: at most `max` listed, all counted. */
+export function onlineList(sessions: Iterable<Session>, max: number): OnlineList {
+  const names = [...new Set([...sessions].sort((a, b) => a.joinedAt - b.joinedAt).map((s) => s.name))];
+  return { online: names.slice(0, max), onlineCount: names.length };
+}

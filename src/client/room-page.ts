@@ -81,9 +81,12 @@ function enterRoom(name: string): void {
   const typers = new Map<string, ReturnType<typeof setTimeout>>();
   let unread = 0;
 
-  const showOnline = (names: string[]) => {
-    onlineList.replaceChildren(...names.map((n) => el("li", n === name ? "me" : undefined, n)));
-    onlineCount.textContent = String(names.length);
+  // A big room lists the first names only; the count is always everyone.
+  const showOnline = ({ online, onlineCount: count }: { online: string[]; onlineCount: number }) => {
+    const items = online.map((n) => el("li", n === name ? "me" : undefined, n));
+    if (count > online.length) items.push(el("li", "more", `and ${count - online.length} more`));
+    onlineList.replaceChildren(...items);
+    onlineCount.textContent = String(count);
   };
   const showTypers = () => {
     const names = [...typers.keys()];
@@ -119,7 +122,7 @@ function enterRoom(name: string): void {
       chatSection.dataset.connection = state; // the Online list dims while it may be stale
     },
     welcome(frame) {
-      showOnline(frame.online);
+      showOnline(frame);
       if (!welcomed && frame.history.length === 0) log.addNotice(`Welcome to #${room}. Say hello!`);
       welcomed = true;
     },
@@ -132,7 +135,7 @@ function enterRoom(name: string): void {
       log.updateOwn(entry, name, seq);
     },
     presence(frame) {
-      showOnline(frame.online);
+      showOnline(frame);
       if (frame.name !== name) log.addNotice(`${frame.name} ${frame.event === "join" ? "joined" : "left"}`);
       if (frame.event === "leave") stopTyping(frame.name);
     },
