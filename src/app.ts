@@ -30,9 +30,11 @@ app.use("*", (c, next) => (c.req.path.startsWith("/api/") ? next() : pageHeaders
 
 app.get("/api/health", (c) => c.json({ ok: true }));
 
+const BAD_ROOM = "room names are 1-64 characters of A-Z a-z 0-9 _ -";
+
 app.get("/api/rooms/:room/ws", async (c) => {
   const room = canonicalRoom(c.req.param("room"));
-  if (room === null) return jsonError(c, 400, "bad_room", "room names are 1-64 characters of A-Z a-z 0-9 _ -");
+  if (room === null) return jsonError(c, 400, "bad_room", BAD_ROOM);
   if (!(await mayConnect(c.env, c.req.header("CF-Connecting-IP")))) {
     c.header("Retry-After", "60");
     return jsonError(
@@ -64,9 +66,8 @@ app.get("/api/rooms/:room/ws", async (c) => {
 
 app.get("/api/rooms/:room", async (c) => {
   const room = canonicalRoom(c.req.param("room"));
-  if (room === null) return jsonError(c, 400, "bad_room", "room names are 1-64 characters of A-Z a-z 0-9 _ -");
-  const info = await c.env.ROOMS.getByName(room).info();
-  return c.json({ room, online: info.online, onlineCount: info.onlineCount, lastSeq: info.lastSeq });
+  if (room === null) return jsonError(c, 400, "bad_room", BAD_ROOM);
+  return c.json({ room, ...(await c.env.ROOMS.getByName(room).info()) });
 });
 
 app.all("/api/*", (c) => jsonError(c, 404, "not_found", `no API route ${c.req.method} ${c.req.path}`));

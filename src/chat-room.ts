@@ -21,7 +21,7 @@ import { TokenBucket } from "./token-bucket";
 /** What the worker passes to the room with an upgrade (already validated). */
 export const CONNECT_PARAMS = { room: "room", name: "name", since: "since" } as const;
 
-export type RoomInfo = { online: string[]; onlineCount: number; lastSeq: number };
+export type RoomInfo = OnlineList & { lastSeq: number };
 
 // Close codes the runtime reports but a socket may not send.
 const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
@@ -42,6 +42,8 @@ export class ChatRoom extends DurableObject<Env> {
   readonly #traffic = new WeakMap<WebSocket, Traffic>();
   readonly #departed = new WeakSet<WebSocket>();
   readonly #fanout: Fanout;
+  // Whether the prune alarm is known to be set; checked in storage once per wake.
+  #alarmSet = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -91,7 +93,10 @@ export class ChatRoom extends DurableObject<Env> {
       lastSeq: this.#store.lastSeq,
     });
     if (!wasOnline) this.#broadcastExcept({ type: "presence", event: "join", name, ...online }, server);
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
+    if (!this.#alarmSet) {
+      if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
+      this.#alarmSet = true;
+    }
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -157,7 +162,8 @@ export class ChatRoom extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.pruneIdleSockets(Date.now());
-    if (this.ctx.getWebSockets().length > 0) await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
+    this.#alarmSet = this.ctx.getWebSockets().length > 0;
+    if (this.#alarmSet) await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
   }
 
   /**

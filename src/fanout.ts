@@ -25,7 +25,7 @@ export class Fanout {
   #queue: Outgoing[] = [];
   #scheduled = false;
   // Sockets that joined while frames were queued: those frames are not theirs.
-  readonly #joinedAt = new Map<WebSocket, number>();
+  #joinedAt = new Map<WebSocket, number>();
 
   constructor(target: FanoutTarget) {
     this.#target = target;
@@ -38,7 +38,7 @@ export class Fanout {
 
   /** To every socket but `except`. */
   broadcast(frame: BatchableFrame, except?: WebSocket): void {
-    this.#enqueue(except === undefined ? { json: JSON.stringify(frame) } : { json: JSON.stringify(frame), except });
+    this.#enqueue({ json: JSON.stringify(frame), except });
   }
 
   /** To one socket, in order with the broadcasts around it. */
@@ -60,8 +60,8 @@ export class Fanout {
     const queue = this.#queue;
     if (queue.length === 0) return;
     this.#queue = [];
-    const joinedAt = new Map(this.#joinedAt);
-    this.#joinedAt.clear();
+    const joinedAt = this.#joinedAt;
+    this.#joinedAt = new Map();
     this.#target.beforeSend();
     const failed: WebSocket[] = [];
     const send = (ws: WebSocket, payload: string) => {

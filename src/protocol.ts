@@ -35,7 +35,8 @@ export const CLOSE_CODES = {
   internalError: 1011,
 } as const;
 
-export type ErrorCode = "bad_json" | "bad_message" | "too_long" | "rate_limited" | "room_full";
+const ERROR_CODES = ["bad_json", "bad_message", "too_long", "rate_limited", "room_full"] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export type SendFrame = { type: "send"; id: string; text: string };
 export type TypingFrame = { type: "typing" };
@@ -179,13 +180,7 @@ export function exceedsFrameLimit(data: string): boolean {
 const isString = (v: unknown): v is string => typeof v === "string";
 const isSeq = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
-const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  "bad_json",
-  "bad_message",
-  "too_long",
-  "rate_limited",
-  "room_full",
-]);
+const isErrorCode = (v: unknown): v is ErrorCode => (ERROR_CODES as readonly unknown[]).includes(v);
 
 // `onlineCount` is Parley's addition to SPEC; a server without it means "all listed".
 function countOf(f: Record<string, unknown>): number {
@@ -211,8 +206,8 @@ function parseBatchable(f: Record<string, unknown>): BatchableFrame | null {
     case "typing":
       return isString(f.name) ? { type: "typing", name: f.name } : null;
     case "error": {
-      if (!isString(f.code) || !ERROR_CODES.has(f.code) || !isString(f.message)) return null;
-      const frame: ErrorFrame = { type: "error", code: f.code as ErrorCode, message: f.message };
+      if (!isErrorCode(f.code) || !isString(f.message)) return null;
+      const frame: ErrorFrame = { type: "error", code: f.code, message: f.message };
       if (isString(f.id)) frame.id = f.id;
       if (isSeq(f.retryAfterMs)) frame.retryAfterMs = f.retryAfterMs;
       return frame;

@@ -48,6 +48,7 @@ const TYPING_EVERY_MS = 2_000;
  */
 export class ChatConnection {
   readonly #url: URL;
+  readonly #name: string;
   readonly #events: ChatEvents;
   readonly #outbox = new Map<string, OutboxEntry>();
   #socket: WebSocket | null = null;
@@ -66,6 +67,7 @@ export class ChatConnection {
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     url.searchParams.set("name", name);
     this.#url = url;
+    this.#name = name;
     this.#events = events;
     addEventListener("online", () => this.#retryNow());
     addEventListener("offline", () => this.#socket?.close());
@@ -224,7 +226,7 @@ export class ChatConnection {
     if (message.seq <= this.#lastSeq) return; // seen already
     this.#lastSeq = message.seq;
     const own = this.#outbox.get(message.id);
-    if (own && message.name === this.#url.searchParams.get("name")) {
+    if (own && message.name === this.#name) {
       this.#settle(own, message.seq, message.ts);
       return;
     }
@@ -247,13 +249,11 @@ export class ChatConnection {
   #onError(frame: ErrorFrame): void {
     if (frame.code === "room_full") this.#roomFull = true;
     const entry = frame.id === undefined ? undefined : this.#outbox.get(frame.id);
-    if (entry && frame.code === "rate_limited") {
-      // Not refused, only early: send it again when the room allows.
-      setTimeout(() => this.#transmit(entry), frame.retryAfterMs ?? 1000);
+    if (frame.code === "rate_limited") {
+      // Not refused, only early: send it again when the room allows (a refused typing notice matters to no one).
+      if (entry) setTimeout(() => this.#transmit(entry), frame.retryAfterMs ?? 1000);
       return;
     }
-    // A refused typing notice matters to no one.
-    if (!entry && frame.code === "rate_limited") return;
     if (entry) {
       entry.state = "failed";
       entry.error = frame.message;
