@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LIMITS } from "../../src/protocol";
-import { freshIp, freshRoom, join, request, say } from "./helpers";
-
-async function lastSeq(room: string): Promise<number> {
-  const body = (await (await request(`/api/rooms/${room}`)).json()) as { lastSeq: number };
-  return body.lastSeq;
-}
+import { freshIp, freshRoom, join, lastSeq, request, roomInfo, say } from "./helpers";
 
 describe("bad frames get an error and the socket stays open", () => {
   const cases: [string, string, string, string?][] = [
@@ -114,7 +109,7 @@ describe("bad upgrade requests get a JSON error and let no one in", () => {
     });
     expect(response.status).toBe(status);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
-    expect(await (await request(`/api/rooms/${room}`)).json()).toEqual({
+    expect(await roomInfo(room)).toEqual({
       room,
       online: [],
       onlineCount: 0,

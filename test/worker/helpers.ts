@@ -21,6 +21,18 @@ export function freshIp(): string {
   return `10.${bytes[0]}.${bytes[1]}.${bytes[2]}`;
 }
 
+/** The room as `GET /api/rooms/<room>` describes it. */
+export async function roomInfo(
+  room: string,
+): Promise<{ room: string; online: string[]; onlineCount: number; lastSeq: number }> {
+  return (await request(`/api/rooms/${room}`)).json();
+}
+
+/** The room's last seq: how many messages it has stored. */
+export async function lastSeq(room: string): Promise<number> {
+  return (await roomInfo(room)).lastSeq;
+}
+
 export function upgrade(path: string, headers: Record<string, string> = {}): Promise<Response> {
   return request(path, { headers: { Upgrade: "websocket", "CF-Connecting-IP": freshIp(), ...headers } });
 }

@@ -1,7 +1,7 @@
 import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { freshRoom, join, request, say } from "./helpers";
+import { freshRoom, join, roomInfo, say } from "./helpers";
 
 describe("hibernation", () => {
   it("keeps the same sockets chatting across eviction, with names, online list and seq intact", async () => {
@@ -16,7 +16,7 @@ describe("hibernation", () => {
     const ack = await say(bob, "after");
     expect(ack.seq).toBe(2);
     expect(await alice.next("message", (m) => m.seq === 2)).toMatchObject({ name: "bob", text: "after" });
-    expect(await (await request(`/api/rooms/${room}`)).json()).toEqual({
+    expect(await roomInfo(room)).toEqual({
       room,
       online: ["alice", "bob"],
       onlineCount: 2,

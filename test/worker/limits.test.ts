@@ -1,13 +1,9 @@
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ChatRoom } from "../../src/chat-room";
 import { LIMITS } from "../../src/protocol";
-import { freshIp, freshRoom, join, request, say, upgrade } from "./helpers";
-
-async function lastSeq(room: string): Promise<number> {
-  return ((await (await request(`/api/rooms/${room}`)).json()) as { lastSeq: number }).lastSeq;
-}
+import { freshIp, freshRoom, join, lastSeq, request, say, upgrade } from "./helpers";
 
 describe("per-connection rate limit", () => {
   it("refuses frames past the burst with rate_limited and a retry hint, storing nothing, socket open", async () => {
@@ -98,6 +94,23 @@ describe("room capacity", () => {
 });
 
 describe("dead sockets", () => {
+  it("keeps a prune alarm set while the room has sockets, and lets it lapse when it has none", async () => {
+    const room = freshRoom();
+    const stub = env.ROOMS.getByName(room);
+    const alice = await join(room, "alice");
+    await join(room, "bob");
+    const alarm = await runInDurableObject(stub, (_room, state) => state.storage.getAlarm());
+    expect(alarm).toBeGreaterThan(Date.now());
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runInDurableObject(stub, (_room, state) => state.storage.getAlarm())).toBeGreaterThan(Date.now());
+    alice.close();
+    await runInDurableObject(stub, (instance: ChatRoom) =>
+      instance.pruneIdleSockets(Date.now() + 10 * LIMITS.idleTimeoutMs),
+    );
+    await runDurableObjectAlarm(stub);
+    expect(await runInDurableObject(stub, (_room, state) => state.storage.getAlarm())).toBeNull();
+  });
+
   it("closes sockets that stopped pinging and announces them gone", async () => {
     const room = freshRoom();
     const alice = await join(room, "alice");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { freshRoom, join, request, settle } from "./helpers";
+import { freshRoom, join, roomInfo, settle } from "./helpers";
 
 describe("typing", () => {
   it("relays typing to everyone else and stores nothing", async () => {
@@ -12,6 +12,6 @@ describe("typing", () => {
     expect(await carol.next("typing")).toEqual({ type: "typing", name: "alice" });
     await settle();
     expect(alice.of("typing")).toEqual([]);
-    expect(await (await request(`/api/rooms/${room}`)).json()).toMatchObject({ lastSeq: 0 });
+    expect(await roomInfo(room)).toMatchObject({ lastSeq: 0 });
   });
 });
