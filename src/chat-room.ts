@@ -91,6 +91,7 @@ export class ChatRoom extends DurableObject<Env> {
       ...online,
       history: this.#store.history(since),
       lastSeq: this.#store.lastSeq,
+      more: false,
     });
     if (!wasOnline) this.#broadcastExcept({ type: "presence", event: "join", name, ...online }, server);
     if (!this.#alarmSet) {

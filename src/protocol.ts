@@ -24,6 +24,14 @@ export const LIMITS = {
   onlineListMax: 100,
   /** Without a ping or a frame for this long, a socket is considered dead and closed. */
   idleTimeoutMs: 60_000,
+  /** Largest `welcome` or `catchup` page, in UTF-8 bytes; the rest follows in further pages. */
+  pageBytesMax: 256 * 1024,
+  /** Characters sent to a socket and not yet reported `received`; past this it is closed with 1013. */
+  backlogCharsMax: 1024 * 1024,
+  /** The page reports `received` at least this often while frames arrive... */
+  receivedReportMs: 2_000,
+  /** ...and at once after this many characters. */
+  receivedReportChars: 64 * 1024,
 } as const;
 
 export const CLOSE_CODES = {
@@ -35,12 +43,31 @@ export const CLOSE_CODES = {
   internalError: 1011,
 } as const;
 
-const ERROR_CODES = ["bad_json", "bad_message", "too_long", "rate_limited", "room_full"] as const;
+const ERROR_CODES = [
+  "bad_json",
+  "bad_message",
+  "too_long",
+  "rate_limited",
+  "room_full",
+  "too_many_connections",
+  "not_stored",
+  "bad_name",
+  "name_taken",
+  "unauthorized",
+  "forbidden_room",
+  "banned",
+  "forbidden",
+  "not_found",
+] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export type SendFrame = { type: "send"; id: string; text: string };
 export type TypingFrame = { type: "typing" };
-export type ClientMessage = SendFrame | TypingFrame;
+/** How many characters (UTF-16 units, `pong` excluded) this socket has received in all: the room's backlog measure. */
+export type ReceivedFrame = { type: "received"; chars: number };
+/** The next page of events after `since`, while a `welcome` or `catchup` said `more`. */
+export type CatchupRequest = { type: "catchup"; id: string; since: number };
+export type ClientMessage = SendFrame | TypingFrame | ReceivedFrame | CatchupRequest;
 
 export type ChatMessage = {
   type: "message";
@@ -59,7 +86,11 @@ export type WelcomeFrame = {
   onlineCount: number;
   history: ChatMessage[];
   lastSeq: number;
+  /** True when `history` was cut at `pageBytesMax`: ask for the rest with `catchup`. */
+  more: boolean;
 };
+/** A page of events after the asked `since`; no live messages reach the socket until one says `more: false`. */
+export type CatchupFrame = { type: "catchup"; id: string; history: ChatMessage[]; lastSeq: number; more: boolean };
 export type AckFrame = { type: "ack"; id: string; seq: number; ts: number };
 export type PresenceFrame = {
   type: "presence";
@@ -77,7 +108,7 @@ export type ErrorFrame = {
   retryAfterMs?: number;
 };
 /** Frames that may travel inside a batch: everything but `welcome` and `batch`. */
-export type BatchableFrame = ChatMessage | AckFrame | PresenceFrame | TypingNotice | ErrorFrame;
+export type BatchableFrame = ChatMessage | AckFrame | PresenceFrame | TypingNotice | ErrorFrame | CatchupFrame;
 export type BatchFrame = { type: "batch"; frames: BatchableFrame[] };
 export type ServerMessage = WelcomeFrame | BatchableFrame | BatchFrame;
 
@@ -95,6 +126,8 @@ export function charLength(value: string): number {
   return count;
 }
 
+const isSeq = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -106,6 +139,7 @@ function fail<T>(code: ErrorCode, message: string, id?: string): ParseResult<T> 
 /** Validates a display name; returns the trimmed name or why it is refused. */
 export function parseName(raw: string | null | undefined): ParseResult<string> {
   if (raw === null || raw === undefined) return fail("bad_message", "name is required");
+  if (!raw.isWellFormed()) return fail("bad_message", "name must be well-formed Unicode (no lone surrogates)");
   const name = raw.trim();
   if (name.length === 0) return fail("bad_message", "name must not be empty");
   if (charLength(name) > LIMITS.nameMax) {
@@ -128,6 +162,8 @@ function parseId(raw: unknown): ParseResult<string> {
     return fail("bad_message", `id must be 1-${LIMITS.idMax} characters`);
   }
   if (CONTROL_CHARS.test(raw)) return fail("bad_message", "id must not contain control characters");
+  // SQLite would store a lone surrogate as U+FFFD: another id than the one in memory.
+  if (!raw.isWellFormed()) return fail("bad_message", "id must be well-formed Unicode (no lone surrogates)");
   return { ok: true, value: raw };
 }
 
@@ -136,6 +172,7 @@ function parseSend(frame: Record<string, unknown>): ParseResult<SendFrame> {
   if (!id.ok) return id;
   const text = frame.text;
   if (typeof text !== "string") return fail("bad_message", "text must be a string", id.value);
+  if (!text.isWellFormed()) return fail("bad_message", "text must be well-formed Unicode (no lone surrogates)", id.value);
   const trimmed = text.trim();
   if (trimmed.length === 0) return fail("bad_message", "text must not be empty", id.value);
   if (charLength(trimmed) > LIMITS.textMax) {
@@ -161,6 +198,17 @@ export function parseClientMessage(data: string): ParseResult<ClientMessage> {
       return parseSend(frame);
     case "typing":
       return { ok: true, value: { type: "typing" } };
+    case "received":
+      return isSeq(frame.chars)
+        ? { ok: true, value: { type: "received", chars: frame.chars } }
+        : fail("bad_message", "chars must be a whole number >= 0");
+    case "catchup": {
+      const id = parseId(frame.id);
+      if (!id.ok) return id;
+      return isSeq(frame.since)
+        ? { ok: true, value: { type: "catchup", id: id.value, since: frame.since } }
+        : fail("bad_message", "since must be a whole number >= 0", id.value);
+    }
     case undefined:
       return fail("bad_message", "frame has no type");
     default:
@@ -178,7 +226,6 @@ export function exceedsFrameLimit(data: string): boolean {
 // --- Server frames, as the page reads them -------------------------------
 
 const isString = (v: unknown): v is string => typeof v === "string";
-const isSeq = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
 const isErrorCode = (v: unknown): v is ErrorCode => (ERROR_CODES as readonly unknown[]).includes(v);
 
@@ -205,6 +252,12 @@ function parseBatchable(f: Record<string, unknown>): BatchableFrame | null {
         : null;
     case "typing":
       return isString(f.name) ? { type: "typing", name: f.name } : null;
+    case "catchup": {
+      const history = parseHistory(f.history);
+      return isString(f.id) && history && isSeq(f.lastSeq) && typeof f.more === "boolean"
+        ? { type: "catchup", id: f.id, history, lastSeq: f.lastSeq, more: f.more }
+        : null;
+    }
     case "error": {
       if (!isErrorCode(f.code) || !isString(f.message)) return null;
       const frame: ErrorFrame = { type: "error", code: f.code, message: f.message };
@@ -217,6 +270,17 @@ function parseBatchable(f: Record<string, unknown>): BatchableFrame | null {
   }
 }
 
+function parseHistory(value: unknown): ChatMessage[] | null {
+  if (!Array.isArray(value)) return null;
+  const messages: ChatMessage[] = [];
+  for (const item of value) {
+    const message = isRecord(item) ? parseChatMessage(item) : null;
+    if (!message) return null;
+    messages.push(message);
+  }
+  return messages;
+}
+
 /** Parses a server frame; null when it is not one this protocol defines. Never throws. */
 export function parseServerMessage(data: string): ServerMessage | null {
   let f: unknown;
@@ -227,18 +291,12 @@ export function parseServerMessage(data: string): ServerMessage | null {
   }
   if (!isRecord(f)) return null;
   if (f.type === "welcome") {
-    const { room, name, online, history, lastSeq } = f;
+    const { room, name, online, lastSeq } = f;
     const onlineCount = countOf(f);
-    if (!isString(room) || !isString(name) || !isStringArray(online) || !Array.isArray(history) || !isSeq(lastSeq)) {
-      return null;
-    }
-    const messages: ChatMessage[] = [];
-    for (const item of history) {
-      const message = isRecord(item) ? parseChatMessage(item) : null;
-      if (!message) return null;
-      messages.push(message);
-    }
-    return { type: "welcome", room, name, online, onlineCount, history: messages, lastSeq };
+    const history = parseHistory(f.history);
+    if (!isString(room) || !isString(name) || !isStringArray(online) || !history || !isSeq(lastSeq)) return null;
+    // `more` is new in version 2; an older server never cuts history.
+    return { type: "welcome", room, name, online, onlineCount, history, lastSeq, more: f.more === true };
   }
   if (f.type === "batch") {
     if (!Array.isArray(f.frames)) return null;

@@ -116,6 +116,13 @@ const batchable: fc.Arbitrary<BatchableFrame> = fc.oneof(
     onlineCount: seq,
   }),
   fc.record({ type: fc.constant("typing" as const), name: word }),
+  fc.record({
+    type: fc.constant("catchup" as const),
+    id: word,
+    history: fc.array(message, { maxLength: 5 }),
+    lastSeq: seq,
+    more: fc.boolean(),
+  }),
   fc.record(
     {
       type: fc.constant("error" as const),
@@ -144,6 +151,7 @@ const serverFrame: fc.Arbitrary<ServerMessage> = fc.oneof(
     onlineCount: seq,
     history: fc.array(message, { maxLength: 5 }),
     lastSeq: seq,
+    more: fc.boolean(),
   }),
 );
 
