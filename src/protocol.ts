@@ -139,7 +139,7 @@ function fail<T>(code: ErrorCode, message: string, id?: string): ParseResult<T> 
 /** Validates a display name; returns the trimmed name or why it is refused. */
 export function parseName(raw: string | null | undefined): ParseResult<string> {
   if (raw === null || raw === undefined) return fail("bad_message", "name is required");
-  if (!raw.isWellFormed()) return fail("bad_message", "name must be well-formed Unicode (no lone surrogates)");
+  if (!raw.isWellFormed()) return fail("bad_message", "name must be well-formed Unicode");
   const name = raw.trim();
   if (name.length === 0) return fail("bad_message", "name must not be empty");
   if (charLength(name) > LIMITS.nameMax) {
@@ -163,7 +163,7 @@ function parseId(raw: unknown): ParseResult<string> {
   }
   if (CONTROL_CHARS.test(raw)) return fail("bad_message", "id must not contain control characters");
   // SQLite would store a lone surrogate as U+FFFD: another id than the one in memory.
-  if (!raw.isWellFormed()) return fail("bad_message", "id must be well-formed Unicode (no lone surrogates)");
+  if (!raw.isWellFormed()) return fail("bad_message", "id must be well-formed Unicode");
   return { ok: true, value: raw };
 }
 
@@ -172,7 +172,7 @@ function parseSend(frame: Record<string, unknown>): ParseResult<SendFrame> {
   if (!id.ok) return id;
   const text = frame.text;
   if (typeof text !== "string") return fail("bad_message", "text must be a string", id.value);
-  if (!text.isWellFormed()) return fail("bad_message", "text must be well-formed Unicode (no lone surrogates)", id.value);
+  if (!text.isWellFormed()) return fail("bad_message", "text must be well-formed Unicode", id.value);
   const trimmed = text.trim();
   if (trimmed.length === 0) return fail("bad_message", "text must not be empty", id.value);
   if (charLength(trimmed) > LIMITS.textMax) {
