@@ -12,7 +12,18 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             // One trusted foreign origin, so the allow-list is exercised.
-            miniflare: { bindings: { ALLOWED_ORIGINS: "https://friend.example, not a url", ROOM_SOCKET_LIMIT: "12" } },
+            miniflare: {
+              bindings: {
+                ALLOWED_ORIGINS: "https://friend.example, not a url",
+                ROOM_SOCKET_LIMIT: "12",
+                ROOM_SOCKETS_PER_ADDRESS: "4",
+              },
+              // Small limits, so tests reach them quickly (production's are in wrangler.toml).
+              ratelimits: {
+                CONNECT_LIMITER: { namespace_id: "1001", simple: { limit: 30, period: 60 } },
+                API_LIMITER: { namespace_id: "1002", simple: { limit: 20, period: 60 } },
+              },
+            },
           }),
         ],
         test: { name: "worker", include: ["test/worker/**/*.test.ts"], testTimeout: 20_000 },

@@ -59,6 +59,8 @@ app.get("/api/rooms/:room/ws", async (c) => {
   const target = new URL("https://chat-room/connect");
   target.searchParams.set(CONNECT_PARAMS.room, room);
   target.searchParams.set(CONNECT_PARAMS.name, name.value);
+  const ip = c.req.header("CF-Connecting-IP");
+  if (ip) target.searchParams.set(CONNECT_PARAMS.address, await addressKey(ip));
   if (since.value !== undefined) target.searchParams.set(CONNECT_PARAMS.since, String(since.value));
   // The room accepts the socket itself (hibernatable), so pass the raw upgrade on.
   return c.env.ROOMS.getByName(room).fetch(new Request(target, c.req.raw));
@@ -67,6 +69,11 @@ app.get("/api/rooms/:room/ws", async (c) => {
 app.get("/api/rooms/:room", async (c) => {
   const room = canonicalRoom(c.req.param("room"));
   if (room === null) return jsonError(c, 400, "bad_room", BAD_ROOM);
+  const { success } = await c.env.API_LIMITER.limit({ key: c.req.header("CF-Connecting-IP") ?? "unknown" });
+  if (!success) {
+    c.header("Retry-After", "60");
+    return jsonError(c, 429, "too_many_requests", "too many room requests from your address; try again in a minute");
+  }
   return c.json({ room, ...(await c.env.ROOMS.getByName(room).info()) });
 });
 
@@ -107,6 +114,12 @@ async function mayConnect(env: Env, ip: string | undefined): Promise<boolean> {
   if (env.CONNECT_RATE_LIMIT === "off") return true;
   const { success } = await env.CONNECT_LIMITER.limit({ key: ip ?? "unknown" });
   return success;
+}
+
+/** The room sees a hash of the client's address, never the address. */
+async function addressKey(ip: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`parley-address:${ip}`));
+  return btoa(String.fromCharCode(...new Uint8Array(digest, 0, 12)));
 }
 
 async function servePage(env: Env, requestUrl: string, path: string): Promise<Response> {

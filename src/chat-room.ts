@@ -1,8 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
+import { Backlog } from "./backlog";
 import { Fanout } from "./fanout";
-import { MessageStore } from "./message-store";
+import { MessageStore, NotStoredError } from "./message-store";
 import {
   type BatchableFrame,
+  type CatchupRequest,
   type ChatMessage,
   CLOSE_CODES,
   type ClientMessage,
@@ -19,18 +21,19 @@ import { type OnlineList, onlineList, readSession, type Session, writeSession } 
 import { TokenBucket } from "./token-bucket";
 
 /** What the worker passes to the room with an upgrade (already validated). */
-export const CONNECT_PARAMS = { room: "room", name: "name", since: "since" } as const;
+export const CONNECT_PARAMS = { room: "room", name: "name", since: "since", address: "address" } as const;
 
 export type RoomInfo = OnlineList & { lastSeq: number };
 
 // Close codes the runtime reports but a socket may not send.
 const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
 const DEFAULT_SOCKET_LIMIT = 5000;
+const DEFAULT_SOCKETS_PER_ADDRESS = 100;
 // How often a room with sockets looks for dead ones.
 const PRUNE_EVERY_MS = LIMITS.idleTimeoutMs / 2;
 
 /** Per-socket state that may be lost on eviction without harm: it only limits, never decides. */
-type Traffic = { bucket: TokenBucket; refusedInARow: number; lastFrameAt: number };
+type Traffic = { bucket: TokenBucket; reports: TokenBucket; refusedInARow: number; lastFrameAt: number };
 
 /**
  * One chat room. Sockets are hibernatable: the sessions map is a cache rebuilt
@@ -42,6 +45,9 @@ export class ChatRoom extends DurableObject<Env> {
   readonly #traffic = new WeakMap<WebSocket, Traffic>();
   readonly #departed = new WeakSet<WebSocket>();
   readonly #fanout: Fanout;
+  readonly #backlog = new Backlog(LIMITS.backlogCharsMax);
+  // Sockets whose reader fell too far behind: closed with 1013 once the flush is done.
+  readonly #behind = new WeakSet<WebSocket>();
   // Whether the prune alarm is known to be set; checked in storage once per wake.
   #alarmSet = false;
 
@@ -53,15 +59,18 @@ export class ChatRoom extends DurableObject<Env> {
     this.#fanout = new Fanout({
       sockets: () => this.#sessions.keys(),
       send: (ws, payload) => this.#trySend(ws, payload),
-      // Acks and messages report stored messages: write them before anything is sent.
-      beforeSend: () => this.#store.commit(),
       failed: (sockets) => {
-        for (const ws of sockets) this.#disconnect(ws, CLOSE_CODES.internalError, "send failed");
+        for (const ws of sockets) {
+          if (this.#behind.has(ws)) this.#disconnect(ws, CLOSE_CODES.tryAgainLater, "too far behind");
+          else this.#disconnect(ws, CLOSE_CODES.internalError, "send failed");
+        }
       },
     });
     for (const ws of ctx.getWebSockets()) {
       const session = readSession(ws);
-      if (session && ws.readyState === WebSocket.OPEN) this.#sessions.set(ws, session);
+      if (!session || ws.readyState !== WebSocket.OPEN) continue;
+      this.#sessions.set(ws, session);
+      if (session.catchingUp) this.#fanout.hold(ws);
     }
   }
 
@@ -71,14 +80,34 @@ export class ChatRoom extends DurableObject<Env> {
     const name = params.get(CONNECT_PARAMS.name) ?? "";
     const sinceParam = params.get(CONNECT_PARAMS.since);
     const since = sinceParam === null ? undefined : Number(sinceParam);
+    const address = params.get(CONNECT_PARAMS.address) ?? "";
 
-    if (this.ctx.getWebSockets().length >= this.#socketLimit()) return this.#refuseFull();
+    if (this.ctx.getWebSockets().length >= this.#socketLimit()) {
+      return this.#refuse("room_full", `this room is full (${this.#socketLimit()} connections); try again later`);
+    }
+    const perAddress = this.#perAddressLimit();
+    if (address !== "" && this.#socketsFrom(address) >= perAddress) {
+      return this.#refuse(
+        "too_many_connections",
+        `your network already has ${perAddress} connections to this room; close some tabs or try again later`,
+      );
+    }
 
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
     // What is queued now is for the sockets already here: the history covers it.
     this.#fanout.join(server);
-    const session: Session = { name, joinedAt: Date.now() };
+    this.#backlog.start(server);
+    const page =
+      since === undefined
+        ? { messages: this.#store.latest(LIMITS.historyOnJoin), more: false }
+        : this.#store.after(since);
+    const session: Session = { name, joinedAt: Date.now(), address };
+    // The rest of the history comes in `catchup` pages; live events would land in its gap.
+    if (page.more) {
+      session.catchingUp = true;
+      this.#fanout.hold(server);
+    }
     writeSession(server, session);
     const wasOnline = this.#isOnline(name);
     this.#sessions.set(server, session);
@@ -89,9 +118,9 @@ export class ChatRoom extends DurableObject<Env> {
       room,
       name,
       ...online,
-      history: this.#store.history(since),
+      history: page.messages,
       lastSeq: this.#store.lastSeq,
-      more: false,
+      more: page.more,
     });
     if (!wasOnline) this.#broadcastExcept({ type: "presence", event: "join", name, ...online }, server);
     if (!this.#alarmSet) {
@@ -133,8 +162,8 @@ export class ChatRoom extends DurableObject<Env> {
         ? parseClientMessage(data)
         : { ok: false, code: "bad_message", message: "binary frames are not supported; send JSON text" };
     // Every frame counts against the rate limit, bad ones too.
-    const id = parsed.ok ? (parsed.value.type === "send" ? parsed.value.id : undefined) : parsed.id;
-    if (!this.#admit(ws, id)) return;
+    const id = parsed.ok ? ("id" in parsed.value ? parsed.value.id : undefined) : parsed.id;
+    if (!this.#admit(ws, id, parsed.ok && parsed.value.type === "received")) return;
     if (!parsed.ok) {
       const { code, message } = parsed;
       this.#sendTo(ws, id === undefined ? { type: "error", code, message } : { type: "error", code, message, id });
@@ -147,6 +176,12 @@ export class ChatRoom extends DurableObject<Env> {
         return;
       case "typing":
         this.#broadcastExcept({ type: "typing", name: session.name }, ws);
+        return;
+      case "received":
+        this.#backlog.received(ws, frame.chars);
+        return;
+      case "catchup":
+        this.#handleCatchup(ws, session, frame);
         return;
     }
   }
@@ -165,6 +200,8 @@ export class ChatRoom extends DurableObject<Env> {
     this.pruneIdleSockets(Date.now());
     this.#alarmSet = this.ctx.getWebSockets().length > 0;
     if (this.#alarmSet) await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
+    // Opened, never used, now empty: leave nothing behind.
+    else if (this.#store.isEmpty) await this.ctx.storage.deleteAll();
   }
 
   /**
@@ -185,20 +222,24 @@ export class ChatRoom extends DurableObject<Env> {
     return pruned;
   }
 
-  /** Applies the per-connection rate limit; false when the frame is refused. */
-  #admit(ws: WebSocket, id: string | undefined): boolean {
+  /**
+   * Applies the per-connection rate limit; false when the frame is refused.
+   * Progress reports have a budget of their own, so they never cost a person a message.
+   */
+  #admit(ws: WebSocket, id: string | undefined, report: boolean): boolean {
     const now = Date.now();
     let traffic = this.#traffic.get(ws);
     if (!traffic) {
       traffic = {
         bucket: new TokenBucket(LIMITS.rateBurst, LIMITS.ratePerSecond, now),
+        reports: new TokenBucket(LIMITS.rateBurst, LIMITS.reportsPerSecond, now),
         refusedInARow: 0,
         lastFrameAt: now,
       };
       this.#traffic.set(ws, traffic);
     }
     traffic.lastFrameAt = now;
-    const taken = traffic.bucket.take(now);
+    const taken = (report ? traffic.reports : traffic.bucket).take(now);
     if (taken.ok) {
       traffic.refusedInARow = 0;
       return true;
@@ -208,6 +249,7 @@ export class ChatRoom extends DurableObject<Env> {
       this.#disconnect(ws, CLOSE_CODES.policyViolation, "flooding");
       return false;
     }
+    if (report) return false; // a dropped report only delays the next one
     const refusal: ErrorFrame = {
       type: "error",
       code: "rate_limited",
@@ -219,40 +261,74 @@ export class ChatRoom extends DurableObject<Env> {
     return false;
   }
 
-  #refuseFull(): Response {
+  #refuse(code: "room_full" | "too_many_connections", message: string): Response {
     // Accepted without hibernation only to say why, then closed: browsers cannot read an HTTP error.
     const { 0: client, 1: server } = new WebSocketPair();
     server.accept();
-    server.send(
-      JSON.stringify({
-        type: "error",
-        code: "room_full",
-        message: `this room is full (${this.#socketLimit()} connections); try again later`,
-      } satisfies ServerMessage),
-    );
-    server.close(CLOSE_CODES.tryAgainLater, "room full");
+    server.send(JSON.stringify({ type: "error", code, message } satisfies ServerMessage));
+    server.close(CLOSE_CODES.tryAgainLater, code === "room_full" ? "room full" : "too many connections");
     return new Response(null, { status: 101, webSocket: client });
   }
 
   #socketLimit(): number {
-    const configured = Number.parseInt(this.env.ROOM_SOCKET_LIMIT ?? "", 10);
-    return Number.isSafeInteger(configured) && configured > 0 ? configured : DEFAULT_SOCKET_LIMIT;
+    return positiveInt(this.env.ROOM_SOCKET_LIMIT, DEFAULT_SOCKET_LIMIT);
+  }
+
+  #perAddressLimit(): number {
+    return positiveInt(this.env.ROOM_SOCKETS_PER_ADDRESS, DEFAULT_SOCKETS_PER_ADDRESS);
+  }
+
+  #socketsFrom(address: string): number {
+    let count = 0;
+    for (const session of this.#sessions.values()) if (session.address === address) count++;
+    return count;
   }
 
   #handleSend(ws: WebSocket, session: Session, frame: SendFrame): void {
-    const stored = this.#store.findBySender(session.name, frame.id);
+    const author = authorOf(session);
+    const stored = this.#store.findByAuthor(author, frame.id);
     if (stored) {
       this.#sendTo(ws, { type: "ack", id: frame.id, seq: stored.seq, ts: stored.ts });
       return;
     }
-    const message: ChatMessage = this.#store.append(session.name, frame.id, frame.text, Date.now());
-    // Sent after the fanout commits the insert; the output gate then holds them until it is durable.
+    let message: ChatMessage;
+    try {
+      message = this.#store.append(author, session.name, frame.id, frame.text, Date.now());
+    } catch (error) {
+      if (!(error instanceof NotStoredError)) throw error;
+      console.error("chat-room: a message was not stored", session.name, error.cause);
+      this.#sendTo(ws, {
+        type: "error",
+        code: "not_stored",
+        message: "the room could not store this message; send it again",
+        id: frame.id,
+      });
+      return;
+    }
+    // Stored already; the output gate holds these until the write is durable.
     this.#sendTo(ws, { type: "ack", id: message.id, seq: message.seq, ts: message.ts });
     this.#broadcastExcept(message, ws);
   }
 
-  /** Closes the socket and, if its person has no other socket, announces the leave. */
+  /** The next page after `since`; the last one releases the socket to live events. */
+  #handleCatchup(ws: WebSocket, session: Session, frame: CatchupRequest): void {
+    const page = this.#store.after(frame.since);
+    this.#sendTo(ws, {
+      type: "catchup",
+      id: frame.id,
+      history: page.messages,
+      lastSeq: this.#store.lastSeq,
+      more: page.more,
+    });
+    if (page.more || !session.catchingUp) return;
+    delete session.catchingUp;
+    writeSession(ws, session);
+    this.#fanout.release(ws);
+  }
+
+  /** Sends what is queued for it, closes the socket and, if its person has no other socket, announces the leave. */
   #disconnect(ws: WebSocket, code: number, reason: string): void {
+    this.#fanout.flush();
     try {
       ws.close(code, reason);
     } catch {
@@ -265,6 +341,7 @@ export class ChatRoom extends DurableObject<Env> {
     // Close and error may both report one socket's end.
     if (this.#departed.has(ws)) return;
     this.#departed.add(ws);
+    this.#fanout.remove(ws);
     const session = this.#sessions.get(ws) ?? readSession(ws);
     this.#sessions.delete(ws);
     if (!session || this.#isOnline(session.name)) return;
@@ -281,6 +358,7 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   #sendWelcome(ws: WebSocket, frame: WelcomeFrame): void {
+    // Sent at once, ahead of anything queued: the rule that the welcome comes first.
     if (!this.#trySend(ws, JSON.stringify(frame))) this.#disconnect(ws, CLOSE_CODES.internalError, "send failed");
   }
 
@@ -292,7 +370,12 @@ export class ChatRoom extends DurableObject<Env> {
     this.#fanout.broadcast(frame, except);
   }
 
+  /** False when the socket failed, or its reader is too far behind to be sent more. */
   #trySend(ws: WebSocket, payload: string): boolean {
+    if (!this.#backlog.sent(ws, payload.length)) {
+      this.#behind.add(ws);
+      return false;
+    }
     try {
       ws.send(payload);
       return true;
@@ -301,4 +384,14 @@ export class ChatRoom extends DurableObject<Env> {
       return false;
     }
   }
+}
+
+// Until identity lands, a person is their name.
+function authorOf(session: Session): string {
+  return `n:${session.name}`;
+}
+
+function positiveInt(raw: string | undefined, fallback: number): number {
+  const configured = Number.parseInt(raw ?? "", 10);
+  return Number.isSafeInteger(configured) && configured > 0 ? configured : fallback;
 }

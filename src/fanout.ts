@@ -1,14 +1,13 @@
 import type { BatchableFrame } from "./protocol";
 
-type Outgoing = { json: string; except?: WebSocket; only?: WebSocket };
+// `logged`: an event with a seq, which a held socket gets from its catch-up pages instead.
+type Outgoing = { json: string; except?: WebSocket; only?: WebSocket; logged?: boolean };
 
 export type FanoutTarget = {
   /** The sockets a broadcast reaches. */
   sockets(): Iterable<WebSocket>;
   /** Sends one payload; false when the socket failed. */
   send(ws: WebSocket, payload: string): boolean;
-  /** Runs before each flush sends anything. */
-  beforeSend(): void;
   /** Called once per flush with the sockets whose send failed. */
   failed(sockets: WebSocket[]): void;
 };
@@ -18,7 +17,8 @@ export type FanoutTarget = {
  * turn of the event loop. When several frames are queued by then (a backlog
  * under load), each socket gets them in one `batch` frame instead of one send
  * per frame; each frame is serialised once, and sockets that get the same
- * frames share one payload.
+ * frames share one payload. A held socket (catching up on history in pages)
+ * gets no events with a seq until it is released.
  */
 export class Fanout {
   readonly #target: FanoutTarget;
@@ -26,6 +26,7 @@ export class Fanout {
   #scheduled = false;
   // Sockets that joined while frames were queued: those frames are not theirs.
   #joinedAt = new Map<WebSocket, number>();
+  readonly #held = new Set<WebSocket>();
 
   constructor(target: FanoutTarget) {
     this.#target = target;
@@ -36,9 +37,25 @@ export class Fanout {
     if (this.#queue.length > 0) this.#joinedAt.set(ws, this.#queue.length);
   }
 
+  /** From now on the socket gets no broadcast events with a seq. */
+  hold(ws: WebSocket): void {
+    this.#held.add(ws);
+  }
+
+  /** The socket gets broadcasts again, from those queued from now on. */
+  release(ws: WebSocket): void {
+    if (this.#held.delete(ws)) this.join(ws);
+  }
+
+  /** Forgets a closed socket. */
+  remove(ws: WebSocket): void {
+    this.#held.delete(ws);
+    this.#joinedAt.delete(ws);
+  }
+
   /** To every socket but `except`. */
   broadcast(frame: BatchableFrame, except?: WebSocket): void {
-    this.#enqueue({ json: JSON.stringify(frame), except });
+    this.#enqueue({ json: JSON.stringify(frame), except, logged: "seq" in frame });
   }
 
   /** To one socket, in order with the broadcasts around it. */
@@ -62,14 +79,13 @@ export class Fanout {
     this.#queue = [];
     const joinedAt = this.#joinedAt;
     this.#joinedAt = new Map();
-    this.#target.beforeSend();
     const failed: WebSocket[] = [];
     const send = (ws: WebSocket, payload: string) => {
       if (!this.#target.send(ws, payload)) failed.push(ws);
     };
 
     // Sockets named by an item, or newer than part of the queue, get their own payload; all others share one.
-    const special = new Set<WebSocket>(joinedAt.keys());
+    const special = new Set<WebSocket>([...joinedAt.keys(), ...this.#held]);
     const shared: string[] = [];
     for (const item of queue) {
       if (item.only) special.add(item.only);
@@ -85,8 +101,9 @@ export class Fanout {
         continue;
       }
       const from = joinedAt.get(ws) ?? 0;
+      const held = this.#held.has(ws);
       const own = queue
-        .filter((item, i) => i >= from && (item.only ? item.only === ws : item.except !== ws))
+        .filter((item, i) => i >= from && (item.only ? item.only === ws : item.except !== ws && !(held && item.logged)))
         .map((item) => item.json);
       if (own.length > 0) send(ws, wrap(own));
     }

@@ -1,44 +1,52 @@
 import { type ChatMessage, LIMITS } from "./protocol";
+import { ensureSchema, hasSchema } from "./schema";
 
 type MessageRow = { seq: number; client_id: string; name: string; text: string; ts: number };
 type Stored = { seq: number; ts: number };
+export type Page = { messages: ChatMessage[]; more: boolean };
+
+const COLUMNS = "seq, client_id, name, text, ts";
 
 function toMessage(row: MessageRow): ChatMessage {
   return { type: "message", seq: row.seq, id: row.client_id, name: row.name, text: row.text, ts: row.ts };
 }
 
-// A sender's retry is recognised by their name and the id they gave.
-const senderKey = (name: string, clientId: string) => `${name}\u0000${clientId}`;
+// A retry is recognised by its author and the id they gave.
+const retryKey = (author: string, clientId: string) => `${author}\u0000${clientId}`;
 
-// Prune in steps so most commits do no extra work.
+// Prune in steps so most sends do no extra work.
 const PRUNE_EVERY = 100;
+const utf8 = new TextEncoder();
+
+/** Thrown when a message could not be stored; nothing of it was kept. */
+export class NotStoredError extends Error {
+  override readonly name = "NotStoredError";
+}
 
 /**
- * A room's history in its Durable Object's SQLite storage. Messages get their
- * seq at once and are written in one go by `commit()`, which must run before
- * anything that reports them (acks, broadcasts) is sent. All SQL binds its values.
+ * A room's history in its Durable Object's SQLite storage.
+ *
+ * Invariant: a seq is given only to a stored message. `append` inserts at once
+ * and only then advances `lastSeq` and the retry index, so a failed insert
+ * leaves memory exactly as storage is and no seq is ever handed out twice.
+ * Tables are made on the first write: reading an unknown room stores nothing.
+ * All SQL binds its values.
  */
 export class MessageStore {
   readonly #sql: SqlStorage;
-  #lastSeq: number;
-  #lastTs: number;
-  #pending: ChatMessage[] = [];
+  #ready: boolean;
+  #lastSeq = 0;
+  #lastTs = 0;
   // Ids of the kept messages, loaded on first use after a wake.
-  #bySender: Map<string, Stored> | null = null;
+  #byAuthor: Map<string, Stored> | null = null;
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
-    sql.exec(`CREATE TABLE IF NOT EXISTS messages (
-      seq INTEGER PRIMARY KEY,
-      client_id TEXT NOT NULL,
-      name TEXT NOT NULL,
-      text TEXT NOT NULL,
-      ts INTEGER NOT NULL
-    )`);
-    sql.exec("CREATE UNIQUE INDEX IF NOT EXISTS messages_sender_id ON messages (name, client_id)");
-    const last = sql
-      .exec<{ seq: number; ts: number }>("SELECT seq, ts FROM messages ORDER BY seq DESC LIMIT 1")
-      .toArray()[0];
+    this.#ready = hasSchema(sql);
+    if (!this.#ready) return;
+    // A room made by an older version is brought up to date: it has storage already.
+    ensureSchema(sql);
+    const last = sql.exec<Stored>("SELECT seq, ts FROM messages ORDER BY seq DESC LIMIT 1").toArray()[0];
     this.#lastSeq = last?.seq ?? 0;
     this.#lastTs = last?.ts ?? 0;
   }
@@ -47,77 +55,100 @@ export class MessageStore {
     return this.#lastSeq;
   }
 
-  /** The seq and time of the message this sender already sent with this id, if any. */
-  findBySender(name: string, clientId: string): Stored | null {
-    return this.#senders().get(senderKey(name, clientId)) ?? null;
+  /** Whether the room has ever stored anything. */
+  get isEmpty(): boolean {
+    return !this.#ready;
   }
 
-  /** Gives a message the next seq; `ts` never goes backwards. Stored by the next `commit()`. */
-  append(name: string, clientId: string, text: string, now: number): ChatMessage {
+  /** The seq and time of the message this author already sent with this id, if any. */
+  findByAuthor(author: string, clientId: string): Stored | null {
+    return this.#retryIndex().get(retryKey(author, clientId)) ?? null;
+  }
+
+  /** Stores a message under the next seq (`ts` never goes backwards); throws NotStoredError if it cannot. */
+  append(author: string, name: string, clientId: string, text: string, now: number): ChatMessage {
     const seq = this.#lastSeq + 1;
     const ts = Math.max(now, this.#lastTs);
-    const message: ChatMessage = { type: "message", seq, id: clientId, name, text, ts };
-    this.#senders().set(senderKey(name, clientId), { seq, ts });
-    this.#pending.push(message);
+    try {
+      if (!this.#ready) {
+        ensureSchema(this.#sql);
+        this.#ready = true;
+      }
+      this.#sql.exec(
+        "INSERT INTO messages (seq, client_id, author, name, text, ts) VALUES (?, ?, ?, ?, ?, ?)",
+        seq,
+        clientId,
+        author,
+        name,
+        text,
+        ts,
+      );
+    } catch (error) {
+      throw new NotStoredError(`message ${seq} was not stored`, { cause: error });
+    }
     this.#lastSeq = seq;
     this.#lastTs = ts;
-    return message;
+    this.#byAuthor?.set(retryKey(author, clientId), { seq, ts });
+    if (seq % PRUNE_EVERY === 0) this.#prune();
+    return { type: "message", seq, id: clientId, name, text, ts };
   }
 
-  /** Writes the appended messages. Synchronous: one implicit transaction with the caller's event. */
-  commit(): void {
-    const pending = this.#pending;
-    if (pending.length === 0) return;
-    this.#pending = [];
-    for (const m of pending) {
-      this.#sql.exec(
-        "INSERT INTO messages (seq, client_id, name, text, ts) VALUES (?, ?, ?, ?, ?)",
-        m.seq,
-        m.id,
-        m.name,
-        m.text,
-        m.ts,
-      );
-    }
-    const first = pending[0]?.seq ?? 0;
-    // Crossed a multiple of PRUNE_EVERY: drop what is past the kept window.
-    if (Math.floor(this.#lastSeq / PRUNE_EVERY) > Math.floor((first - 1) / PRUNE_EVERY)) this.#prune();
+  /** Messages after `since`, oldest first, up to `pageBytesMax` of JSON; `more` when some were left. */
+  after(since: number): Page {
+    if (!this.#ready) return { messages: [], more: false };
+    const rows = this.#sql.exec<MessageRow>(
+      `SELECT ${COLUMNS} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`,
+      since,
+      LIMITS.pageMessagesMax + 1,
+    );
+    return takeWithinBudget(rows, LIMITS.pageMessagesMax);
   }
 
-  /** Messages after `since`, oldest first; without `since`, the latest `historyOnJoin`. */
-  history(since: number | undefined): ChatMessage[] {
-    this.commit();
-    const rows =
-      since === undefined
-        ? this.#sql
-            .exec<MessageRow>(
-              "SELECT seq, client_id, name, text, ts FROM messages ORDER BY seq DESC LIMIT ?",
-              LIMITS.historyOnJoin,
-            )
-            .toArray()
-            .reverse()
-        : this.#sql
-            .exec<MessageRow>("SELECT seq, client_id, name, text, ts FROM messages WHERE seq > ? ORDER BY seq", since)
-            .toArray();
-    return rows.map(toMessage);
+  /** The latest `count` messages, oldest first, as many of them as fit in `pageBytesMax`. */
+  latest(count: number): ChatMessage[] {
+    if (!this.#ready) return [];
+    const rows = this.#sql.exec<MessageRow>(`SELECT ${COLUMNS} FROM messages ORDER BY seq DESC LIMIT ?`, count);
+    return takeWithinBudget(rows, count).messages.reverse();
   }
 
   #prune(): void {
     const cutoff = this.#lastSeq - LIMITS.historyKept;
-    this.#sql.exec("DELETE FROM messages WHERE seq <= ?", cutoff);
-    if (this.#bySender) {
-      for (const [key, stored] of this.#bySender) if (stored.seq <= cutoff) this.#bySender.delete(key);
+    // A failed prune only keeps more than needed; it is retried at the next step.
+    try {
+      this.#sql.exec("DELETE FROM messages WHERE seq <= ?", cutoff);
+    } catch (error) {
+      console.error("message-store: prune failed", error);
+      return;
+    }
+    if (this.#byAuthor) {
+      for (const [key, stored] of this.#byAuthor) if (stored.seq <= cutoff) this.#byAuthor.delete(key);
     }
   }
 
-  #senders(): Map<string, Stored> {
-    if (this.#bySender) return this.#bySender;
+  #retryIndex(): Map<string, Stored> {
+    if (this.#byAuthor) return this.#byAuthor;
     const index = new Map<string, Stored>();
-    const rows = this.#sql.exec<{ name: string; client_id: string; seq: number; ts: number }>(
-      "SELECT name, client_id, seq, ts FROM messages",
-    );
-    for (const row of rows) index.set(senderKey(row.name, row.client_id), { seq: row.seq, ts: row.ts });
-    this.#bySender = index;
+    if (this.#ready) {
+      const rows = this.#sql.exec<{ author: string; client_id: string; seq: number; ts: number }>(
+        "SELECT author, client_id, seq, ts FROM messages",
+      );
+      for (const row of rows) index.set(retryKey(row.author, row.client_id), { seq: row.seq, ts: row.ts });
+    }
+    this.#byAuthor = index;
     return index;
   }
+}
+
+/** Reads rows until `max` messages or `pageBytesMax` bytes of JSON (at least one message); reads no further. */
+function takeWithinBudget(rows: Iterable<MessageRow>, max: number): Page {
+  const messages: ChatMessage[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const message = toMessage(row);
+    bytes += utf8.encode(JSON.stringify(message)).byteLength + 1;
+    if (messages.length === max || (bytes > LIMITS.pageBytesMax && messages.length > 0))
+      return { messages, more: true };
+    messages.push(message);
+  }
+  return { messages, more: false };
 }

@@ -18,6 +18,8 @@ export const LIMITS = {
   rateBurst: 10,
   /** Frames per second a connection may send, sustained (token bucket refill). */
   ratePerSecond: 3,
+  /** `received` reports per second, sustained, on a bucket of their own. */
+  reportsPerSecond: 4,
   /** Refused frames in a row after which a flooding connection is closed with 1008. */
   floodCloseAfter: 50,
   /** Names listed in `online`; `onlineCount` always has the full count. */
@@ -26,6 +28,8 @@ export const LIMITS = {
   idleTimeoutMs: 60_000,
   /** Largest `welcome` or `catchup` page, in UTF-8 bytes; the rest follows in further pages. */
   pageBytesMax: 256 * 1024,
+  /** Most messages in one `catchup` page. */
+  pageMessagesMax: 1000,
   /** Characters sent to a socket and not yet reported `received`; past this it is closed with 1013. */
   backlogCharsMax: 1024 * 1024,
   /** The page reports `received` at least this often while frames arrive... */

@@ -1,7 +1,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { MessageStore } from "../../src/message-store";
-import { type ClientMessage, type ServerMessage, unbatch } from "../../src/protocol";
+import { type ChatMessage, type ClientMessage, type ServerMessage, unbatch } from "../../src/protocol";
 
 export const ORIGIN = "https://parley.test";
 const TIMEOUT_MS = 5_000;
@@ -11,8 +11,11 @@ export function freshRoom(): string {
   return `t-${crypto.randomUUID()}`;
 }
 
+/** A request from an address of its own unless the test names one. */
 export function request(path: string, init?: RequestInit): Promise<Response> {
-  return exports.default.fetch(new Request(`${ORIGIN}${path}`, init));
+  const req = new Request(`${ORIGIN}${path}`, init);
+  if (!req.headers.has("CF-Connecting-IP")) req.headers.set("CF-Connecting-IP", freshIp());
+  return exports.default.fetch(req);
 }
 
 /** A client address of its own, so tests never share a connection-rate budget. */
@@ -152,6 +155,21 @@ export async function join(room: string, name: string, query = ""): Promise<Test
   return client;
 }
 
+/** The welcome's history and every `catchup` page after it, asked for as the page does. */
+export async function catchUp(client: TestClient): Promise<ChatMessage[]> {
+  const welcome = await client.next("welcome");
+  const history = [...welcome.history];
+  let more = welcome.more;
+  while (more) {
+    const id = crypto.randomUUID();
+    client.send({ type: "catchup", id, since: history.at(-1)?.seq ?? 0 });
+    const page = await client.next("catchup", (f) => f.id === id);
+    history.push(...page.history);
+    more = page.more;
+  }
+  return history;
+}
+
 /** Sends a message and waits for its ack. */
 export async function say(client: TestClient, text: string, id = crypto.randomUUID()) {
   client.send({ type: "send", id, text });
@@ -172,8 +190,7 @@ export async function seedHistory(room: string, count: number, name = "writer"):
   await runInDurableObject(stub, (_room, state) => {
     const store = new MessageStore(state.storage.sql);
     const from = store.lastSeq + 1;
-    for (let i = from; i < from + count; i++) store.append(name, `m${i}`, `message ${i}`, Date.now());
-    store.commit();
+    for (let i = from; i < from + count; i++) store.append(`n:${name}`, name, `m${i}`, `message ${i}`, Date.now());
   });
   await evictDurableObject(stub, { webSockets: "hibernate" });
 }

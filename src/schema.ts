@@ -1,0 +1,38 @@
+/**
+ * A room's SQLite schema, brought up to date step by step. Each step runs
+ * once, in order; `schema_version` in `meta` says how many have run. Rooms
+ * made by version 1 have `messages` but no `meta`: they start at step 1.
+ */
+const STEPS: readonly string[] = [
+  // 1: version 1's table.
+  `CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    text TEXT NOT NULL,
+    ts INTEGER NOT NULL
+  )`,
+  // 2: retries are recognised by author, not by name. Rows from before have no author.
+  `ALTER TABLE messages ADD COLUMN author TEXT NOT NULL DEFAULT '';
+   DROP INDEX IF EXISTS messages_sender_id;
+   CREATE UNIQUE INDEX messages_author_id ON messages (author, client_id) WHERE author <> ''`,
+];
+
+/** Whether this room has storage at all (reading must not create it). */
+export function hasSchema(sql: SqlStorage): boolean {
+  return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'messages'").toArray().length > 0;
+}
+
+/** Runs the steps this room has not run yet. */
+export function ensureSchema(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+  const row = sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0];
+  let version = row?.value ?? 0;
+  while (version < STEPS.length) {
+    sql.exec(STEPS[version] as string);
+    version++;
+    sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", version);
+  }
+}
+
+export const SCHEMA_VERSION = STEPS.length;
