@@ -103,7 +103,7 @@ export class Fanout {
       const from = joinedAt.get(ws) ?? 0;
       const held = this.#held.has(ws);
       const own = queue
-        .filter((item, i) => i >= from && (item.only ? item.only === ws : item.except !== ws && !(held && item.logged)))
+        .filter((item, i) => (item.only ? item.only === ws : i >= from && item.except !== ws && !(held && item.logged)))
         .map((item) => item.json);
       if (own.length > 0) send(ws, wrap(own));
     }
