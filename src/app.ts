@@ -5,6 +5,7 @@ import { jsonError } from "./http-error";
 import { isOriginAllowed, parseAllowList } from "./origin";
 import { parseName, parseSince } from "./protocol";
 import { canonicalRoom } from "./room-name";
+import { strictQueryParam } from "./strict-query";
 
 export type AppEnv = { Bindings: Env };
 
@@ -51,7 +52,9 @@ app.get("/api/rooms/:room/ws", async (c) => {
   if (!isOriginAllowed(c.req.header("Origin") ?? null, c.req.url, allowList)) {
     return jsonError(c, 403, "forbidden_origin", "this origin may not open sockets here");
   }
-  const name = parseName(c.req.query("name"));
+  const rawName = strictQueryParam(c.req.url, "name");
+  if (!rawName.ok) return jsonError(c, 400, "bad_name", "name is not valid UTF-8 once decoded");
+  const name = parseName(rawName.value);
   if (!name.ok) return jsonError(c, 400, "bad_name", name.message);
   const since = parseSince(c.req.query("since"));
   if (!since.ok) return jsonError(c, 400, "bad_since", since.message);

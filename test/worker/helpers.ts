@@ -145,8 +145,15 @@ export class TestClient {
 }
 
 /** Opens a socket in `room` as `name` and waits for its welcome. */
-export async function join(room: string, name: string, query = ""): Promise<TestClient> {
-  const response = await upgrade(`/api/rooms/${room}/ws?name=${encodeURIComponent(name)}${query}`);
+export function join(room: string, name: string, query = ""): Promise<TestClient> {
+  return joinFrom(room, name, freshIp(), query);
+}
+
+/** Opens a socket from the address `ip`. */
+export async function joinFrom(room: string, name: string, ip: string, query = ""): Promise<TestClient> {
+  const response = await upgrade(`/api/rooms/${room}/ws?name=${encodeURIComponent(name)}${query}`, {
+    "CF-Connecting-IP": ip,
+  });
   if (response.status !== 101 || !response.webSocket) {
     throw new Error(`expected 101, got ${response.status}: ${await response.text()}`);
   }

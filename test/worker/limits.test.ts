@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ChatRoom } from "../../src/chat-room";
 import { LIMITS } from "../../src/protocol";
-import { freshIp, freshRoom, join, lastSeq, request, say, upgrade } from "./helpers";
+import { freshIp, freshRoom, join, joinFrom, lastSeq, request, say, upgrade } from "./helpers";
 
 describe("per-connection rate limit", () => {
   it("refuses frames past the burst with rate_limited and a retry hint, storing nothing, socket open", async () => {
@@ -43,6 +43,20 @@ describe("per-connection rate limit", () => {
     expect(await bystander.next("presence", (p) => p.event === "leave")).toMatchObject({ name: "flooder" });
     // The burst, and what refilled while the flood lasted.
     expect(bystander.of("typing").length).toBeLessThanOrEqual(LIMITS.rateBurst + LIMITS.ratePerSecond);
+  });
+});
+
+describe("flush before close", () => {
+  it("delivers every ack and rate_limited error a flood is owed before closing it with 1008", async () => {
+    const room = freshRoom();
+    const flooder = await join(room, "flooder");
+    const total = LIMITS.rateBurst + LIMITS.floodCloseAfter + 1;
+    for (let i = 0; i < total; i++) flooder.send({ type: "send", id: `f${i}`, text: `flood ${i}` });
+    expect((await flooder.closed()).code).toBe(1008);
+    expect(flooder.of("ack").map((a) => a.id)).toEqual(Array.from({ length: LIMITS.rateBurst }, (_, i) => `f${i}`));
+    const refusals = flooder.of("error");
+    expect(refusals).toHaveLength(LIMITS.floodCloseAfter);
+    expect(refusals.every((e) => e.code === "rate_limited")).toBe(true);
   });
 });
 
@@ -91,6 +105,30 @@ describe("room capacity", () => {
     people[1]?.close();
     await people[0]?.next("presence", (p) => p.event === "leave");
     expect((await join(room, "late")).of("welcome")[0]?.onlineCount).toBe(limit);
+  });
+});
+
+describe("sockets per address in a room", () => {
+  it("refuses one address past its share with too_many_connections, leaving room for others", async () => {
+    const room = freshRoom();
+    const ip = freshIp();
+    const perAddress = Number(env.ROOM_SOCKETS_PER_ADDRESS);
+    const fromOneAddress = [];
+    for (let i = 0; i < perAddress; i++) fromOneAddress.push(await joinFrom(room, `p${i}`, ip));
+    const response = await upgrade(`/api/rooms/${room}/ws?name=extra`, { "CF-Connecting-IP": ip });
+    const socket = response.webSocket;
+    if (!socket) throw new Error("no socket");
+    const frames: string[] = [];
+    const closed = new Promise<CloseEvent>((resolve) => socket.addEventListener("close", resolve));
+    socket.addEventListener("message", (e) => frames.push(String(e.data)));
+    socket.accept();
+    expect((await closed).code).toBe(1013);
+    expect(JSON.parse(frames[0] ?? "{}")).toMatchObject({ type: "error", code: "too_many_connections" });
+    // Another address still gets in, and a freed place can be taken again.
+    expect((await join(room, "someone else")).of("welcome")).toHaveLength(1);
+    fromOneAddress[0]?.close();
+    await fromOneAddress[1]?.next("presence", (p) => p.event === "leave" && p.name === "p0");
+    expect((await joinFrom(room, "back", ip)).of("welcome")).toHaveLength(1);
   });
 });
 
