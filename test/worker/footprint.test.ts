@@ -7,7 +7,9 @@ import { freshIp, freshRoom, join, request, say } from "./helpers";
 async function footprint(room: string): Promise<{ tables: string[]; alarm: number | null }> {
   return runInDurableObject(env.ROOMS.getByName(room), async (_room, state) => ({
     tables: state.storage.sql
-      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'")
+      .exec<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'",
+      )
       .toArray()
       .map((r) => r.name),
     alarm: await state.storage.getAlarm(),
