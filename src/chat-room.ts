@@ -28,7 +28,7 @@ export type RoomInfo = OnlineList & { lastSeq: number };
 // Close codes the runtime reports but a socket may not send.
 const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
 const DEFAULT_SOCKET_LIMIT = 5000;
-const DEFAULT_SOCKETS_PER_ADDRESS = 100;
+const DEFAULT_SOCKETS_PER_ADDRESS = 250;
 // How often a room with sockets looks for dead ones.
 const PRUNE_EVERY_MS = LIMITS.idleTimeoutMs / 2;
 
@@ -274,8 +274,10 @@ export class ChatRoom extends DurableObject<Env> {
     return positiveInt(this.env.ROOM_SOCKET_LIMIT, DEFAULT_SOCKET_LIMIT);
   }
 
+  /** One address may hold at most half the room, whatever the var says. */
   #perAddressLimit(): number {
-    return positiveInt(this.env.ROOM_SOCKETS_PER_ADDRESS, DEFAULT_SOCKETS_PER_ADDRESS);
+    const configured = positiveInt(this.env.ROOM_SOCKETS_PER_ADDRESS, DEFAULT_SOCKETS_PER_ADDRESS);
+    return Math.max(1, Math.min(configured, Math.floor(this.#socketLimit() / 2)));
   }
 
   #socketsFrom(address: string): number {
