@@ -1,0 +1,107 @@
+// Display-name rules: which names are refused as look-alikes, and the skeleton two names collide on.
+// Pure functions; they never throw, whatever the string.
+//
+// Confusables data comes from `unhomoglyph` (nodeca, MIT): Unicode's confusables.txt as a plain
+// code point -> prototype map with no dependencies and no Node built-ins, so it bundles into the
+// Worker as is. Its data is Unicode 13.0 (2020); the other npm packages were hand-made tables,
+// older data, native code, or did not expose the confusables mapping at all.
+import unhomoglyph from "unhomoglyph";
+import { charLength, LIMITS } from "./protocol";
+
+export type DisplayNameResult = { ok: true; name: string; skeleton: string } | { ok: false; message: string };
+
+// In `u` mode a lone surrogate is its own code point of category Cs: the same test as isWellFormed(),
+// which TypeScript's es2023 lib does not declare.
+const LONE_SURROGATE = /\p{Cs}/u;
+const CONTROL = /\p{Cc}/u;
+// These are default-ignorable too; tested first so the message says which kind it was.
+const DIRECTION_CONTROL = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/u;
+// Unassigned code points may later be assigned and normalised differently; private-use ones draw as anything.
+const UNASSIGNED = /[\p{Cn}\p{Co}]/u;
+const ANY_SCRIPT = /[\p{Script_Extensions=Common}\p{Script_Extensions=Inherited}]/u;
+const WHITESPACE_RUN = /\s+/gu;
+
+// UTS #31 table 5: the scripts UTS #39's restriction levels call Recommended.
+// biome-ignore format: a list of names, kept compact
+const RECOMMENDED = [
+  "Latin", "Cyrillic", "Greek", "Han", "Hiragana", "Katakana", "Hangul", "Bopomofo", "Arabic", "Armenian",
+  "Bengali", "Devanagari", "Ethiopic", "Georgian", "Gujarati", "Gurmukhi", "Hebrew", "Kannada", "Khmer", "Lao",
+  "Malayalam", "Myanmar", "Oriya", "Sinhala", "Tamil", "Telugu", "Thaana", "Thai", "Tibetan",
+] as const;
+const SCRIPT_TESTS = RECOMMENDED.map(
+  (script) => [script, new RegExp(`\\p{Script_Extensions=${script}}`, "u")] as const,
+);
+// Letters of other scripts (Cherokee, Runic...) may stand alone but not join a listed script;
+// two such scripts are not told apart from each other.
+const OTHER_SCRIPT = "another script";
+
+// UTS #39 moderately restrictive: besides single-script names, the scripts a name may be covered by.
+const ALLOWED_MIXES: readonly (readonly string[])[] = [
+  ["Latin", "Han", "Hiragana", "Katakana"],
+  ["Latin", "Han", "Bopomofo"],
+  ["Latin", "Han", "Hangul"],
+  ...RECOMMENDED.filter((s) => s !== "Latin" && s !== "Cyrillic" && s !== "Greek").map((s) => ["Latin", s]),
+];
+
+/** A character's scripts (its Script_Extensions), or undefined for Common and Inherited ones, which go with any. */
+function scriptsOf(char: string): string[] | undefined {
+  if (ANY_SCRIPT.test(char)) return undefined;
+  const scripts = SCRIPT_TESTS.filter(([, test]) => test.test(char)).map(([script]) => script);
+  return scripts.length > 0 ? scripts : [OTHER_SCRIPT];
+}
+
+/** The scripts a name mixes, when the moderately restrictive level forbids the mix. */
+function forbiddenMix(name: string): string[] | undefined {
+  const sets = Array.from(name, scriptsOf).filter((scripts) => scripts !== undefined);
+  const coveredBy = (mix: readonly string[]) => sets.every((set) => set.some((script) => mix.includes(script)));
+  const [first] = sets;
+  // Single-script when one script of the first letter is shared by all of them.
+  if (!first || first.some((script) => coveredBy([script])) || ALLOWED_MIXES.some(coveredBy)) return undefined;
+  const named: string[] = [];
+  for (const set of sets) {
+    if (!set.some((script) => named.includes(script))) named.push(set[0] ?? OTHER_SCRIPT);
+  }
+  // "Latin and another script" reads better than the other way round.
+  return named.sort((a, b) => Number(a === OTHER_SCRIPT) - Number(b === OTHER_SCRIPT));
+}
+
+function listed(names: string[]): string {
+  return names.length <= 2 ? names.join(" and ") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+}
+
+function utsSkeleton(text: string): string {
+  return unhomoglyph(text.normalize("NFD")).normalize("NFD");
+}
+
+/**
+ * The key two names collide on: a UTS #39 skeleton of the case-folded NFKC name. confusables.txt
+ * lists some letters only as capitals (Cyrillic "В" is "B", but "в" is small-capital "ʙ"; "I" is
+ * "l") and others only as small letters ("rn" is "m"), so the folded name is put in capitals and
+ * mapped, then folded and mapped again. Each step sees only the folded name, so case never matters;
+ * the price is that "i" and "l" meet too. Runs of spaces count as one, as a page shows them.
+ */
+export function nameSkeleton(name: string): string {
+  const folded = name.normalize("NFKC").toLowerCase();
+  return utsSkeleton(utsSkeleton(folded.toUpperCase()).toLowerCase()).replace(WHITESPACE_RUN, " ");
+}
+
+/** Validates and normalises a display name; `skeleton` is the key two names collide on. */
+export function checkDisplayName(raw: string): DisplayNameResult {
+  if (LONE_SURROGATE.test(raw)) return { ok: false, message: "name is not well-formed Unicode (a lone surrogate)" };
+  const name = raw.normalize("NFKC").trim();
+  const refusal = refusalOf(name);
+  return refusal === undefined ? { ok: true, name, skeleton: nameSkeleton(name) } : { ok: false, message: refusal };
+}
+
+function refusalOf(name: string): string | undefined {
+  if (name.length === 0) return "name must not be empty";
+  if (charLength(name) > LIMITS.nameMax) return `name must be at most ${LIMITS.nameMax} characters`;
+  if (CONTROL.test(name)) return "name must not contain control characters";
+  if (DIRECTION_CONTROL.test(name)) return "name must not contain text-direction controls";
+  if (INVISIBLE.test(name)) return "name must not contain invisible characters";
+  if (UNASSIGNED.test(name)) return "name must not contain unassigned or private-use characters";
+  const mix = forbiddenMix(name);
+  if (mix) return `name mixes letters from different scripts (${listed(mix)})`;
+  return undefined;
+}
