@@ -7,6 +7,8 @@ export type HttpErrorCode =
   | "bad_since"
   | "upgrade_required"
   | "forbidden_origin"
+  | "unauthorized"
+  | "forbidden_room"
   | "too_many_requests"
   | "room_full"
   | "not_found"

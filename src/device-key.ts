@@ -1,0 +1,69 @@
+/**
+ * Device identity: a random key in the `parley_device` cookie names a browser.
+ * The key is a secret (whoever holds it is that person), so only its SHA-256,
+ * `identityOfKey`, may reach the room, storage or logs.
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+
+export const DEVICE_COOKIE = "parley_device";
+
+// 22 base64url characters carry 132 bits: the least a client-made key may have.
+const DEVICE_KEY = /^[A-Za-z0-9_-]{22,64}$/;
+// The spec asks for a year or more; browsers cap cookie lifetimes at 400 days.
+const MAX_AGE_SECONDS = 400 * 24 * 60 * 60;
+
+/** Whether `value` is a well-formed device key: 22 to 64 characters of base64url. */
+export function isDeviceKey(value: unknown): value is string {
+  return typeof value === "string" && DEVICE_KEY.test(value);
+}
+
+/** The request's device key, or null when it has none or a malformed one. */
+export function readDeviceKey(c: Context): string | null {
+  const value = getCookie(c, DEVICE_COOKIE);
+  return isDeviceKey(value) ? value : null;
+}
+
+/** A fresh key: 32 random bytes, base64url without padding (43 characters). */
+export function newDeviceKey(): string {
+  return base64Url(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+/**
+ * Middleware that gives a device key to a browser that has none (or a
+ * malformed one) on HTML responses, so it may be mounted on every route:
+ * API answers and upgrades pass untouched.
+ */
+export function issueDeviceKey(): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    if (readDeviceKey(c) !== null) return;
+    if (!c.res.headers.get("Content-Type")?.startsWith("text/html")) return;
+    setCookie(c, DEVICE_COOKIE, newDeviceKey(), {
+      httpOnly: true,
+      sameSite: "Lax",
+      path: "/",
+      // Plain http (wrangler dev on localhost) would drop a Secure cookie.
+      secure: new URL(c.req.url).protocol === "https:",
+      maxAge: MAX_AGE_SECONDS,
+    });
+  };
+}
+
+/** The identity a device key stands for: `d:` + base64url(SHA-256(key)). */
+export async function identityOfKey(key: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
+  return `d:${base64Url(new Uint8Array(digest))}`;
+}
+
+/** An identity for a socket without a key; it lasts only while that socket is open. */
+export function ephemeralIdentity(): string {
+  return `e:${crypto.randomUUID()}`;
+}
+
+function base64Url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+}
