@@ -1,11 +1,14 @@
 import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
-import { CONNECT_PARAMS } from "./chat-room";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { RoomRefusal } from "./chat-room";
+import { issueDeviceKey } from "./device-key";
 import { jsonError } from "./http-error";
+import { identify } from "./identity";
+import { type Joiner, joinerUrl } from "./joiner";
 import { isOriginAllowed, parseAllowList } from "./origin";
-import { parseName, parseSince } from "./protocol";
+import { parseSince } from "./protocol";
 import { canonicalRoom } from "./room-name";
-import { strictQueryParam } from "./strict-query";
 
 export type AppEnv = { Bindings: Env };
 
@@ -28,11 +31,16 @@ const pageHeaders = secureHeaders({
 });
 // API answers (a 101 among them) pass through untouched.
 app.use("*", (c, next) => (c.req.path.startsWith("/api/") ? next() : pageHeaders(c, next)));
+// Every browser gets a device key with its first page: its identity in rooms.
+app.use("*", issueDeviceKey());
 
 app.get("/api/health", (c) => c.json({ ok: true }));
 
 const BAD_ROOM = "room names are 1-64 characters of A-Z a-z 0-9 _ -";
 
+// Every check an upgrade gets, in order. A GET without `Upgrade` runs them all
+// too and answers the first failure, or 426: browsers cannot read an upgrade's
+// refusal, so the page asks this way to say why it cannot join.
 app.get("/api/rooms/:room/ws", async (c) => {
   const room = canonicalRoom(c.req.param("room"));
   if (room === null) return jsonError(c, 400, "bad_room", BAD_ROOM);
@@ -42,32 +50,38 @@ app.get("/api/rooms/:room/ws", async (c) => {
       c,
       429,
       "too_many_requests",
-      "too many connection attempts from your address; try again in a minute",
+      "too many connection attempts from your network; try again in a minute",
     );
-  }
-  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-    return jsonError(c, 426, "upgrade_required", "this endpoint only accepts WebSocket upgrades");
   }
   const allowList = parseAllowList(c.env.ALLOWED_ORIGINS);
   if (!isOriginAllowed(c.req.header("Origin") ?? null, c.req.url, allowList)) {
     return jsonError(c, 403, "forbidden_origin", "this origin may not open sockets here");
   }
-  const rawName = strictQueryParam(c.req.url, "name");
-  if (!rawName.ok) return jsonError(c, 400, "bad_name", "name is not valid UTF-8 once decoded");
-  const name = parseName(rawName.value);
-  if (!name.ok) return jsonError(c, 400, "bad_name", name.message);
+  const who = await identify(c, room);
+  if (!who.ok) return jsonError(c, who.status, who.code, who.message);
   const since = parseSince(c.req.query("since"));
   if (!since.ok) return jsonError(c, 400, "bad_since", since.message);
-
-  const target = new URL("https://chat-room/connect");
-  target.searchParams.set(CONNECT_PARAMS.room, room);
-  target.searchParams.set(CONNECT_PARAMS.name, name.value);
   const ip = c.req.header("CF-Connecting-IP");
-  if (ip) target.searchParams.set(CONNECT_PARAMS.address, await addressKey(ip));
-  if (since.value !== undefined) target.searchParams.set(CONNECT_PARAMS.since, String(since.value));
+  const joiner: Joiner = { room, ...who.value, address: ip ? await addressKey(ip) : "" };
+  if (since.value !== undefined) joiner.since = since.value;
+
+  const stub = c.env.ROOMS.getByName(room);
+  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
+    // Without a key the socket would be a person of its own: anyone's held name is refused to it.
+    const refusal = await stub.admission({ ...joiner, identity: joiner.identity || "e:asking" });
+    if (refusal) return jsonError(c, REFUSAL_STATUS[refusal.code], refusal.code, refusal.message);
+    return jsonError(c, 426, "upgrade_required", "this endpoint only accepts WebSocket upgrades");
+  }
   // The room accepts the socket itself (hibernatable), so pass the raw upgrade on.
-  return c.env.ROOMS.getByName(room).fetch(new Request(target, c.req.raw));
+  return stub.fetch(new Request(joinerUrl(joiner), c.req.raw));
 });
+
+const REFUSAL_STATUS = {
+  name_taken: 409,
+  banned: 403,
+  room_full: 503,
+  too_many_connections: 429,
+} as const satisfies Record<RoomRefusal["code"], ContentfulStatusCode>;
 
 app.get("/api/rooms/:room", async (c) => {
   const room = canonicalRoom(c.req.param("room"));

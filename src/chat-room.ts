@@ -1,7 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { Backlog } from "./backlog";
 import { Fanout } from "./fanout";
+import { type Joiner, readJoiner } from "./joiner";
 import { MessageStore, NotStoredError } from "./message-store";
+import { NameClaims } from "./name-claims";
 import {
   type BatchableFrame,
   type CatchupRequest,
@@ -17,18 +19,20 @@ import {
   type ServerMessage,
   type WelcomeFrame,
 } from "./protocol";
+import { forgetSchema } from "./schema";
 import { type OnlineList, onlineList, readSession, type Session, writeSession } from "./session";
 import { TokenBucket } from "./token-bucket";
 
-/** What the worker passes to the room with an upgrade (already validated). */
-export const CONNECT_PARAMS = { room: "room", name: "name", since: "since", address: "address" } as const;
-
 export type RoomInfo = OnlineList & { lastSeq: number };
+
+/** Why the room turns someone away: sent as an `error` frame, or by the worker as HTTP. */
+export type RoomRefusal = { code: "room_full" | "too_many_connections" | "name_taken" | "banned"; message: string };
 
 // Close codes the runtime reports but a socket may not send.
 const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
 const DEFAULT_SOCKET_LIMIT = 5000;
 const DEFAULT_SOCKETS_PER_ADDRESS = 250;
+const DEFAULT_NAME_HOLD_DAYS = 30;
 // How often a room with sockets looks for dead ones.
 const PRUNE_EVERY_MS = LIMITS.idleTimeoutMs / 2;
 
@@ -40,7 +44,8 @@ type Traffic = { bucket: TokenBucket; reports: TokenBucket; refusedInARow: numbe
  * from the sockets' attachments whenever the object wakes.
  */
 export class ChatRoom extends DurableObject<Env> {
-  readonly #store: MessageStore;
+  #store: MessageStore;
+  readonly #names: NameClaims;
   readonly #sessions = new Map<WebSocket, Session>();
   readonly #traffic = new WeakMap<WebSocket, Traffic>();
   readonly #departed = new WeakSet<WebSocket>();
@@ -56,6 +61,7 @@ export class ChatRoom extends DurableObject<Env> {
     // Answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     this.#store = new MessageStore(ctx.storage.sql);
+    this.#names = new NameClaims(ctx.storage.sql, positiveInt(env.NAME_HOLD_DAYS, DEFAULT_NAME_HOLD_DAYS));
     this.#fanout = new Fanout({
       sockets: () => this.#sessions.keys(),
       send: (ws, payload) => this.#trySend(ws, payload),
@@ -70,39 +76,37 @@ export class ChatRoom extends DurableObject<Env> {
       const session = readSession(ws);
       if (!session || ws.readyState !== WebSocket.OPEN) continue;
       this.#sessions.set(ws, session);
+      this.#names.restore(session.identity, session.skeleton);
       if (session.catchingUp) this.#fanout.hold(ws);
     }
   }
 
   override async fetch(request: Request): Promise<Response> {
-    const params = new URL(request.url).searchParams;
-    const room = params.get(CONNECT_PARAMS.room) ?? "";
-    const name = params.get(CONNECT_PARAMS.name) ?? "";
-    const sinceParam = params.get(CONNECT_PARAMS.since);
-    const since = sinceParam === null ? undefined : Number(sinceParam);
-    const address = params.get(CONNECT_PARAMS.address) ?? "";
-
-    if (this.ctx.getWebSockets().length >= this.#socketLimit()) {
-      return this.#refuse("room_full", `this room is full (${this.#socketLimit()} connections); try again later`);
-    }
-    const perAddress = this.#perAddressLimit();
-    if (address !== "" && this.#socketsFrom(address) >= perAddress) {
-      return this.#refuse(
-        "too_many_connections",
-        `your network already has ${perAddress} connections to this room; close some tabs or try again later`,
-      );
-    }
+    const joiner = readJoiner(request.url);
+    // A socket without a key is a person of its own while it lasts.
+    const identity = joiner.identity || `e:${crypto.randomUUID()}`;
+    const now = Date.now();
+    const refusal = this.admission({ ...joiner, identity }, now);
+    if (refusal) return this.#refuse(refusal);
 
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
     // What is queued now is for the sockets already here: the history covers it.
     this.#fanout.join(server);
     this.#backlog.start(server);
+    const { since, name } = joiner;
     const page =
       since === undefined
         ? { messages: this.#store.latest(LIMITS.historyOnJoin), more: false }
         : this.#store.after(since);
-    const session: Session = { name, joinedAt: Date.now(), address };
+    const session: Session = {
+      name,
+      joinedAt: now,
+      address: joiner.address,
+      identity,
+      skeleton: joiner.skeleton,
+      role: joiner.role,
+    };
     // The rest of the history comes in `catchup` pages; live events would land in its gap.
     if (page.more) {
       session.catchingUp = true;
@@ -111,11 +115,12 @@ export class ChatRoom extends DurableObject<Env> {
     writeSession(server, session);
     const wasOnline = this.#isOnline(name);
     this.#sessions.set(server, session);
+    this.#names.use(identity, name, joiner.skeleton, now);
 
     const online = this.#online();
     this.#sendWelcome(server, {
       type: "welcome",
-      room,
+      room: joiner.room,
       name,
       ...online,
       history: page.messages,
@@ -128,6 +133,32 @@ export class ChatRoom extends DurableObject<Env> {
       this.#alarmSet = true;
     }
     return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /**
+   * Why this person may not join now, or null. The upgrade runs it, and so
+   * does the worker for a `GET` without `Upgrade` (browsers cannot read an
+   * upgrade's refusal), so both always agree.
+   */
+  admission(joiner: Joiner, now = Date.now()): RoomRefusal | null {
+    const limit = this.#socketLimit();
+    if (this.ctx.getWebSockets().length >= limit) {
+      return { code: "room_full", message: `this room is full (${limit} connections); try again later` };
+    }
+    const perAddress = this.#perAddressLimit();
+    if (joiner.address !== "" && this.#socketsFrom(joiner.address) >= perAddress) {
+      return {
+        code: "too_many_connections",
+        message: `your network already has ${perAddress} connections to this room; close some tabs or try again later`,
+      };
+    }
+    if (this.#names.heldByOther(joiner.identity, joiner.skeleton, now)) {
+      return {
+        code: "name_taken",
+        message: `someone else in this room goes by "${joiner.name}" (or a name that looks like it); pick another name`,
+      };
+    }
+    return null;
   }
 
   /** Who is online and the latest seq, for `GET /api/rooms/<room>`. */
@@ -197,11 +228,17 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    this.pruneIdleSockets(Date.now());
+    const now = Date.now();
+    this.pruneIdleSockets(now);
+    this.#names.prune(now);
     this.#alarmSet = this.ctx.getWebSockets().length > 0;
-    if (this.#alarmSet) await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
-    // Opened, never used, now empty: leave nothing behind.
-    else if (this.#store.isEmpty) await this.ctx.storage.deleteAll();
+    if (this.#alarmSet) await this.ctx.storage.setAlarm(now + PRUNE_EVERY_MS);
+    else if (this.#store.lastSeq === 0) {
+      // Opened, never used, now empty: leave nothing behind.
+      await this.ctx.storage.deleteAll();
+      forgetSchema(this.ctx.storage.sql);
+      this.#store = new MessageStore(this.ctx.storage.sql);
+    }
   }
 
   /**
@@ -261,12 +298,13 @@ export class ChatRoom extends DurableObject<Env> {
     return false;
   }
 
-  #refuse(code: "room_full" | "too_many_connections", message: string): Response {
+  #refuse({ code, message }: RoomRefusal): Response {
     // Accepted without hibernation only to say why, then closed: browsers cannot read an HTTP error.
     const { 0: client, 1: server } = new WebSocketPair();
     server.accept();
     server.send(JSON.stringify({ type: "error", code, message } satisfies ServerMessage));
-    server.close(CLOSE_CODES.tryAgainLater, code === "room_full" ? "room full" : "too many connections");
+    const later = code === "room_full" || code === "too_many_connections";
+    server.close(later ? CLOSE_CODES.tryAgainLater : CLOSE_CODES.policyViolation, code);
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -287,7 +325,7 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   #handleSend(ws: WebSocket, session: Session, frame: SendFrame): void {
-    const author = authorOf(session);
+    const author = session.identity;
     const stored = this.#store.findByAuthor(author, frame.id);
     if (stored) {
       this.#sendTo(ws, { type: "ack", id: frame.id, seq: stored.seq, ts: stored.ts });
@@ -346,7 +384,9 @@ export class ChatRoom extends DurableObject<Env> {
     this.#fanout.remove(ws);
     const session = this.#sessions.get(ws) ?? readSession(ws);
     this.#sessions.delete(ws);
-    if (!session || this.#isOnline(session.name)) return;
+    if (!session) return;
+    this.#names.release(session.identity, session.name, session.skeleton, Date.now());
+    if (this.#isOnline(session.name)) return;
     this.#broadcastExcept({ type: "presence", event: "leave", name: session.name, ...this.#online() });
   }
 
@@ -386,11 +426,6 @@ export class ChatRoom extends DurableObject<Env> {
       return false;
     }
   }
-}
-
-// Until identity lands, a person is their name.
-function authorOf(session: Session): string {
-  return `n:${session.name}`;
 }
 
 function positiveInt(raw: string | undefined, fallback: number): number {

@@ -11,6 +11,9 @@ export type HttpErrorCode =
   | "forbidden_room"
   | "too_many_requests"
   | "room_full"
+  | "too_many_connections"
+  | "name_taken"
+  | "banned"
   | "not_found"
   | "internal";
 

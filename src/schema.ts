@@ -16,15 +16,32 @@ const STEPS: readonly string[] = [
   `ALTER TABLE messages ADD COLUMN author TEXT NOT NULL DEFAULT '';
    DROP INDEX IF EXISTS messages_sender_id;
    CREATE UNIQUE INDEX messages_author_id ON messages (author, client_id) WHERE author <> ''`,
+  // 3: names held by the identity that used them.
+  `CREATE TABLE names (
+    skeleton TEXT PRIMARY KEY,
+    identity TEXT NOT NULL,
+    name TEXT NOT NULL,
+    last_used INTEGER NOT NULL
+  )`,
 ];
+
+// Storages brought up to date in this object's life; `forgetSchema` after `deleteAll`.
+const current = new WeakSet<SqlStorage>();
 
 /** Whether this room has storage at all (reading must not create it). */
 export function hasSchema(sql: SqlStorage): boolean {
+  if (current.has(sql)) return true;
   return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'messages'").toArray().length > 0;
+}
+
+/** The room's storage was wiped. */
+export function forgetSchema(sql: SqlStorage): void {
+  current.delete(sql);
 }
 
 /** Runs the steps this room has not run yet. */
 export function ensureSchema(sql: SqlStorage): void {
+  if (current.has(sql)) return;
   sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
   const row = sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0];
   let version = row?.value ?? 0;
@@ -33,6 +50,7 @@ export function ensureSchema(sql: SqlStorage): void {
     version++;
     sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", version);
   }
+  current.add(sql);
 }
 
 export const SCHEMA_VERSION = STEPS.length;

@@ -2,6 +2,11 @@
 export type Session = {
   name: string;
   joinedAt: number;
+  /** Who this is: `d:<hash of device key>`, `j:<sub>`, or `e:<uuid>` for a socket without a key. */
+  identity: string;
+  /** What the name collides on. */
+  skeleton: string;
+  role: "moderator" | "member";
   /** A hash of the client's address, for the per-address cap ("" when unknown). */
   address: string;
   /** Set while history is sent in `catchup` pages: no live events until it ends. */
@@ -21,9 +26,17 @@ export function readSession(ws: WebSocket): Session | null {
     return null;
   }
   if (typeof value !== "object" || value === null) return null;
-  const { name, joinedAt, address, catchingUp } = value as Record<string, unknown>;
+  const { name, joinedAt, address, catchingUp, identity, skeleton, role } = value as Record<string, unknown>;
   if (typeof name !== "string" || typeof joinedAt !== "number") return null;
-  const session: Session = { name, joinedAt, address: typeof address === "string" ? address : "" };
+  if (typeof identity !== "string" || typeof skeleton !== "string") return null;
+  const session: Session = {
+    name,
+    joinedAt,
+    identity,
+    skeleton,
+    role: role === "moderator" ? "moderator" : "member",
+    address: typeof address === "string" ? address : "",
+  };
   if (catchingUp === true) session.catchingUp = true;
   return session;
 }

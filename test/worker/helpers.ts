@@ -144,15 +144,32 @@ export class TestClient {
   }
 }
 
-/** Opens a socket in `room` as `name` and waits for its welcome. */
+/**
+ * The device key a test person brings, as a non-browser client may: one per
+ * name, so the same name is the same person across sockets and reconnects.
+ */
+export function keyOf(name: string): string {
+  return `test-key-${encodeURIComponent(name).replace(/[^A-Za-z0-9_-]/g, "_")}`.padEnd(22, "_").slice(0, 64);
+}
+
+export const deviceCookie = (key: string) => ({ Cookie: `parley_device=${key}` });
+
+/** Opens a socket in `room` as `name` (with that name's device key) and waits for its welcome. */
 export function join(room: string, name: string, query = ""): Promise<TestClient> {
   return joinFrom(room, name, freshIp(), query);
 }
 
-/** Opens a socket from the address `ip`. */
-export async function joinFrom(room: string, name: string, ip: string, query = ""): Promise<TestClient> {
+/** Opens a socket from the address `ip`; `key: null` brings no device key. */
+export async function joinFrom(
+  room: string,
+  name: string,
+  ip: string,
+  query = "",
+  key: string | null = keyOf(name),
+): Promise<TestClient> {
   const response = await upgrade(`/api/rooms/${room}/ws?name=${encodeURIComponent(name)}${query}`, {
     "CF-Connecting-IP": ip,
+    ...(key === null ? {} : deviceCookie(key)),
   });
   if (response.status !== 101 || !response.webSocket) {
     throw new Error(`expected 101, got ${response.status}: ${await response.text()}`);

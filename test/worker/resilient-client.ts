@@ -1,6 +1,6 @@
 import type { ChatMessage, ServerMessage } from "../../src/protocol";
 import { unbatch } from "../../src/protocol";
-import { upgrade } from "./helpers";
+import { deviceCookie, keyOf, upgrade } from "./helpers";
 
 /**
  * A test client that behaves like the page: an outbox re-sent with the same
@@ -30,7 +30,10 @@ export class ResilientClient {
 
   async connect(): Promise<void> {
     const since = this.lastSeq > 0 ? `&since=${this.lastSeq}` : "";
-    const response = await upgrade(`/api/rooms/${this.room}/ws?name=${this.name}${since}`);
+    const response = await upgrade(
+      `/api/rooms/${this.room}/ws?name=${this.name}${since}`,
+      deviceCookie(keyOf(this.name)),
+    );
     const socket = response.webSocket;
     if (response.status !== 101 || !socket) throw new Error(`connect failed: ${response.status}`);
     this.#socket = socket;

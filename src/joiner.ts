@@ -1,0 +1,39 @@
+/** Someone the worker has checked and hands to the room: who they are and where they come from. */
+export type Joiner = {
+  room: string;
+  name: string;
+  /** What the name collides on. */
+  skeleton: string;
+  /** `d:<hash>` or `j:<sub>`; "" for a socket without a key, which the room gives an identity of its own. */
+  identity: string;
+  role: "moderator" | "member";
+  /** A hash of the client's address ("" when unknown). */
+  address: string;
+  since?: number;
+};
+
+const KEYS = ["room", "name", "skeleton", "identity", "role", "address"] as const;
+
+/** The upgrade as the room receives it: the joiner in the query of an internal URL. */
+export function joinerUrl(joiner: Joiner): URL {
+  const url = new URL("https://chat-room/connect");
+  for (const key of KEYS) url.searchParams.set(key, joiner[key]);
+  if (joiner.since !== undefined) url.searchParams.set("since", String(joiner.since));
+  return url;
+}
+
+/** Reads back what `joinerUrl` wrote (the worker validated it). */
+export function readJoiner(url: string): Joiner {
+  const params = new URL(url).searchParams;
+  const get = (key: string) => params.get(key) ?? "";
+  const since = params.get("since");
+  return {
+    room: get("room"),
+    name: get("name"),
+    skeleton: get("skeleton"),
+    identity: get("identity"),
+    role: get("role") === "moderator" ? "moderator" : "member",
+    address: get("address"),
+    ...(since === null ? {} : { since: Number(since) }),
+  };
+}

@@ -1,0 +1,81 @@
+import { ensureSchema, hasSchema } from "./schema";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Identities that last only while their socket is open: their names are never stored. */
+export const isLasting = (identity: string) => !identity.startsWith("e:");
+
+/**
+ * Who owns which name in a room. Names are compared by skeleton, so look-alikes
+ * are one name. A name belongs to the identity that used it while one of its
+ * sockets is open and, for lasting identities (a device key or a signed-in
+ * `sub`), for `holdDays` after its last use. Open sockets are counted in
+ * memory (rebuilt from attachments on wake); holds are stored.
+ */
+export class NameClaims {
+  readonly #sql: SqlStorage;
+  readonly #holdMs: number;
+  // skeleton -> the identity using it now, and on how many sockets.
+  readonly #inUse = new Map<string, { identity: string; sockets: number }>();
+
+  constructor(sql: SqlStorage, holdDays: number) {
+    this.#sql = sql;
+    this.#holdMs = holdDays * DAY_MS;
+  }
+
+  /** The identity holding this name now, if it is not `identity`. */
+  heldByOther(identity: string, skeleton: string, now: number): boolean {
+    const using = this.#inUse.get(skeleton);
+    if (using) return using.identity !== identity;
+    if (!hasSchema(this.#sql)) return false;
+    const row = this.#sql
+      .exec<{ identity: string; last_used: number }>(
+        "SELECT identity, last_used FROM names WHERE skeleton = ?",
+        skeleton,
+      )
+      .toArray()[0];
+    return row !== undefined && row.identity !== identity && now - row.last_used < this.#holdMs;
+  }
+
+  /** A socket of `identity` now uses the name (already checked with `heldByOther`). */
+  use(identity: string, name: string, skeleton: string, now: number): void {
+    this.#count(identity, skeleton, 1);
+    if (isLasting(identity)) this.#store(identity, name, skeleton, now);
+  }
+
+  /** A socket that was open before a wake. */
+  restore(identity: string, skeleton: string): void {
+    this.#count(identity, skeleton, 1);
+  }
+
+  /** A socket closed; when it was the name's last, the hold runs from now. */
+  release(identity: string, name: string, skeleton: string, now: number): void {
+    const using = this.#inUse.get(skeleton);
+    if (!using || using.identity !== identity) return;
+    if (this.#count(identity, skeleton, -1) === 0 && isLasting(identity)) this.#store(identity, name, skeleton, now);
+  }
+
+  /** Forgets holds that lapsed. */
+  prune(now: number): void {
+    if (hasSchema(this.#sql)) this.#sql.exec("DELETE FROM names WHERE last_used < ?", now - this.#holdMs);
+  }
+
+  #count(identity: string, skeleton: string, delta: number): number {
+    const sockets = (this.#inUse.get(skeleton)?.sockets ?? 0) + delta;
+    if (sockets <= 0) this.#inUse.delete(skeleton);
+    else this.#inUse.set(skeleton, { identity, sockets });
+    return sockets;
+  }
+
+  #store(identity: string, name: string, skeleton: string, now: number): void {
+    ensureSchema(this.#sql);
+    this.#sql.exec(
+      `INSERT INTO names (skeleton, identity, name, last_used) VALUES (?, ?, ?, ?)
+       ON CONFLICT (skeleton) DO UPDATE SET identity = excluded.identity, name = excluded.name, last_used = excluded.last_used`,
+      skeleton,
+      identity,
+      name,
+      now,
+    );
+  }
+}
