@@ -29,6 +29,16 @@ export default defineConfig({
         test: { name: "worker", include: ["test/worker/**/*.test.ts"], testTimeout: 20_000 },
       },
       {
+        // A signed-in deployment (AUTH = "jwt"), through the real worker.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { AUTH: "jwt", AUTH_SECRET: "worker-jwt-test-secret-of-at-least-32-chars" } },
+          }),
+        ],
+        test: { name: "worker-jwt", include: ["test/worker-jwt/**/*.test.ts"], testTimeout: 20_000 },
+      },
+      {
         // Real processes: wrangler dev, Chromium, the bench. One file at a time on 2 cores.
         test: {
           name: "e2e",

@@ -1,0 +1,78 @@
+import { env } from "cloudflare:workers";
+import { sign } from "hono/jwt";
+import { describe, expect, it } from "vitest";
+import { freshRoom, request, TestClient, upgrade } from "../worker/helpers";
+
+const hour = () => Math.floor(Date.now() / 1000) + 3600;
+const token = (claims: Record<string, unknown>, secret = env.AUTH_SECRET ?? "") =>
+  sign({ exp: hour(), ...claims }, secret, "HS256");
+
+async function connect(room: string, bearer: string, query = "name=ignored") {
+  return upgrade(`/api/rooms/${room}/ws?${query}`, { Authorization: `Bearer ${bearer}` });
+}
+
+async function refusal(response: Response) {
+  return { status: response.status, code: ((await response.json()) as { error: { code: string } }).error.code };
+}
+
+describe("sign-in with a token (AUTH = jwt)", () => {
+  it("admits a valid token under its sub, with the token's name (the name query is ignored)", async () => {
+    const room = freshRoom();
+    const response = await connect(room, await token({ sub: "user-1", name: "Ada" }), "name=Mallory");
+    expect(response.status).toBe(101);
+    const ada = new TestClient(response.webSocket as WebSocket);
+    expect((await ada.next("welcome")).name).toBe("Ada");
+    // Another tab of the same sub is the same person: listed once.
+    const tab = new TestClient(
+      (await connect(room, await token({ sub: "user-1", name: "Ada" }))).webSocket as WebSocket,
+    );
+    expect((await tab.next("welcome")).online).toEqual(["Ada"]);
+  });
+
+  it("holds the token's name for its sub: another sub asking for it gets name_taken", async () => {
+    const room = freshRoom();
+    await new TestClient(
+      (await connect(room, await token({ sub: "user-1", name: "Ada" }))).webSocket as WebSocket,
+    ).next("welcome");
+    const other = await request(`/api/rooms/${room}/ws`, {
+      headers: { Authorization: `Bearer ${await token({ sub: "user-2", name: "ada" })}` },
+    });
+    expect(await refusal(other)).toEqual({ status: 409, code: "name_taken" });
+  });
+
+  it.each([
+    ["no token", async () => null],
+    ["an expired token", async () => sign({ sub: "u", name: "n", exp: 1000 }, env.AUTH_SECRET ?? "", "HS256")],
+    ["a token without exp", async () => sign({ sub: "u", name: "n" }, env.AUTH_SECRET ?? "", "HS256")],
+    ["a wrong signature", async () => token({ sub: "u", name: "n" }, "another-secret-that-is-also-32-chars-long")],
+    ["a wrong algorithm", async () => sign({ sub: "u", name: "n", exp: hour() }, env.AUTH_SECRET ?? "", "HS512")],
+    ["a token without sub", async () => token({ name: "n" })],
+  ])("refuses %s with 401 unauthorized before the room is touched", async (_, make) => {
+    const bearer = await make();
+    const response = await upgrade(
+      `/api/rooms/${freshRoom()}/ws?name=x`,
+      bearer === null ? {} : { Authorization: `Bearer ${bearer}` },
+    );
+    expect(await refusal(response)).toEqual({ status: 401, code: "unauthorized" });
+  });
+
+  it("refuses a room the token does not list with 403 forbidden_room, and admits one it does", async () => {
+    const room = freshRoom();
+    const bearer = await token({ sub: "u", name: "n", rooms: ["elsewhere"] });
+    expect(await refusal(await connect(room, bearer))).toEqual({ status: 403, code: "forbidden_room" });
+    expect((await connect(room, await token({ sub: "u", name: "n", rooms: [room.toUpperCase()] }))).status).toBe(101);
+  });
+
+  it("takes the token from the query or the parley_token cookie too", async () => {
+    const bearer = await token({ sub: "u", name: "Query" });
+    expect((await upgrade(`/api/rooms/${freshRoom()}/ws?token=${bearer}`)).status).toBe(101);
+    expect((await upgrade(`/api/rooms/${freshRoom()}/ws`, { Cookie: `parley_token=${bearer}` })).status).toBe(101);
+  });
+
+  it("refuses a look-alike name in a token with 400 bad_name", async () => {
+    expect(await refusal(await connect(freshRoom(), await token({ sub: "u", name: "Bo\u200bb" })))).toEqual({
+      status: 400,
+      code: "bad_name",
+    });
+  });
+});
