@@ -1,8 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { Backlog } from "./backlog";
+import { nameSkeleton } from "./display-name";
 import { Fanout } from "./fanout";
 import { type Joiner, readJoiner } from "./joiner";
-import { MessageStore, NotStoredError } from "./message-store";
+import { MessageStore, NotStoredError, type Refused, type Retention } from "./message-store";
+import { Moderation } from "./moderation";
 import { NameClaims } from "./name-claims";
 import {
   type BatchableFrame,
@@ -10,9 +12,16 @@ import {
   type ChatMessage,
   CLOSE_CODES,
   type ClientMessage,
+  type DeleteFrame,
+  type EditFrame,
+  type ErrorCode,
   type ErrorFrame,
   exceedsFrameLimit,
   LIMITS,
+  type LogEvent,
+  type ModerateFrame,
+  type ModerationAction,
+  type OlderRequest,
   type ParseResult,
   parseClientMessage,
   type SendFrame,
@@ -33,6 +42,10 @@ const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
 const DEFAULT_SOCKET_LIMIT = 5000;
 const DEFAULT_SOCKETS_PER_ADDRESS = 250;
 const DEFAULT_NAME_HOLD_DAYS = 30;
+const DEFAULT_HISTORY_KEEP = 10_000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+// Who acts when the deployer moderates through the API.
+const ADMIN = { author: "admin", name: "an administrator" } as const;
 // How often a room with sockets looks for dead ones.
 const PRUNE_EVERY_MS = LIMITS.idleTimeoutMs / 2;
 
@@ -46,6 +59,7 @@ type Traffic = { bucket: TokenBucket; reports: TokenBucket; refusedInARow: numbe
 export class ChatRoom extends DurableObject<Env> {
   #store: MessageStore;
   readonly #names: NameClaims;
+  readonly #moderation: Moderation;
   readonly #sessions = new Map<WebSocket, Session>();
   readonly #traffic = new WeakMap<WebSocket, Traffic>();
   readonly #departed = new WeakSet<WebSocket>();
@@ -60,7 +74,8 @@ export class ChatRoom extends DurableObject<Env> {
     super(ctx, env);
     // Answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
-    this.#store = new MessageStore(ctx.storage.sql);
+    this.#store = new MessageStore(ctx.storage, this.#retention());
+    this.#moderation = new Moderation(ctx.storage.sql);
     this.#names = new NameClaims(ctx.storage.sql, positiveInt(env.NAME_HOLD_DAYS, DEFAULT_NAME_HOLD_DAYS));
     this.#fanout = new Fanout({
       sockets: () => this.#sessions.keys(),
@@ -96,9 +111,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.#backlog.start(server);
     const { since, name } = joiner;
     const page =
-      since === undefined
-        ? { messages: this.#store.latest(LIMITS.historyOnJoin), more: false }
-        : this.#store.after(since);
+      since === undefined ? { items: this.#store.latest(LIMITS.historyOnJoin), more: false } : this.#store.after(since);
     const session: Session = {
       name,
       joinedAt: now,
@@ -112,10 +125,12 @@ export class ChatRoom extends DurableObject<Env> {
       session.catchingUp = true;
       this.#fanout.hold(server);
     }
+    if (joiner.roleUntil !== undefined) session.roleUntil = joiner.roleUntil;
     writeSession(server, session);
     const wasOnline = this.#isOnline(name);
     this.#sessions.set(server, session);
     this.#names.use(identity, name, joiner.skeleton, now);
+    this.#moderation.claimOwnership(identity);
 
     const online = this.#online();
     this.#sendWelcome(server, {
@@ -123,9 +138,10 @@ export class ChatRoom extends DurableObject<Env> {
       room: joiner.room,
       name,
       ...online,
-      history: page.messages,
+      history: page.items,
       lastSeq: this.#store.lastSeq,
       more: page.more,
+      role: this.#moderation.roleOf(session, now),
     });
     if (!wasOnline) this.#broadcastExcept({ type: "presence", event: "join", name, ...online }, server);
     if (!this.#alarmSet) {
@@ -151,6 +167,9 @@ export class ChatRoom extends DurableObject<Env> {
         code: "too_many_connections",
         message: `your network already has ${perAddress} connections to this room; close some tabs or try again later`,
       };
+    }
+    if (this.#moderation.isBanned(joiner.identity, now)) {
+      return { code: "banned", message: "you are banned from this room" };
     }
     if (this.#names.heldByOther(joiner.identity, joiner.skeleton, now)) {
       return {
@@ -194,7 +213,8 @@ export class ChatRoom extends DurableObject<Env> {
         : { ok: false, code: "bad_message", message: "binary frames are not supported; send JSON text" };
     // Every frame counts against the rate limit, bad ones too.
     const id = parsed.ok ? ("id" in parsed.value ? parsed.value.id : undefined) : parsed.id;
-    if (!this.#admit(ws, id, parsed.ok && parsed.value.type === "received")) return;
+    const housekeeping = parsed.ok && (parsed.value.type === "received" || parsed.value.type === "catchup");
+    if (!this.#admit(ws, id, housekeeping)) return;
     if (!parsed.ok) {
       const { code, message } = parsed;
       this.#sendTo(ws, id === undefined ? { type: "error", code, message } : { type: "error", code, message, id });
@@ -214,6 +234,14 @@ export class ChatRoom extends DurableObject<Env> {
       case "catchup":
         this.#handleCatchup(ws, session, frame);
         return;
+      case "older":
+        this.#handleOlder(ws, frame);
+        return;
+      case "edit":
+      case "delete":
+      case "moderate":
+        this.#handleChange(ws, session, frame);
+        return;
     }
   }
 
@@ -231,14 +259,29 @@ export class ChatRoom extends DurableObject<Env> {
     const now = Date.now();
     this.pruneIdleSockets(now);
     this.#names.prune(now);
+    this.#store.prune(now);
     this.#alarmSet = this.ctx.getWebSockets().length > 0;
-    if (this.#alarmSet) await this.ctx.storage.setAlarm(now + PRUNE_EVERY_MS);
-    else if (this.#store.lastSeq === 0) {
-      // Opened, never used, now empty: leave nothing behind.
+    if (this.#alarmSet) {
+      await this.ctx.storage.setAlarm(now + PRUNE_EVERY_MS);
+      return;
+    }
+    const idleDays = optionalPositive(this.env.ROOM_IDLE_DAYS);
+    const lastUse = this.#store.lastActivity();
+    if (this.#store.lastSeq === 0 || (idleDays !== undefined && now - lastUse >= idleDays * DAY_MS)) {
+      // Never used, or idle past the deployer's limit: leave nothing behind.
       await this.ctx.storage.deleteAll();
       forgetSchema(this.ctx.storage.sql);
-      this.#store = new MessageStore(this.ctx.storage.sql);
+      this.#moderation.forget();
+      this.#store = new MessageStore(this.ctx.storage, this.#retention());
+      return;
     }
+    // An empty room wakes only to age out history or to be deleted when idle.
+    const historyDays = optionalPositive(this.env.HISTORY_DAYS);
+    const next = Math.min(
+      historyDays === undefined ? Number.POSITIVE_INFINITY : now + DAY_MS,
+      idleDays === undefined ? Number.POSITIVE_INFINITY : lastUse + idleDays * DAY_MS,
+    );
+    if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
   }
 
   /**
@@ -261,7 +304,8 @@ export class ChatRoom extends DurableObject<Env> {
 
   /**
    * Applies the per-connection rate limit; false when the frame is refused.
-   * Progress reports have a budget of their own, so they never cost a person a message.
+   * Progress reports and catch-up requests have a budget of their own, so they
+   * never cost a person a message.
    */
   #admit(ws: WebSocket, id: string | undefined, report: boolean): boolean {
     const now = Date.now();
@@ -286,7 +330,7 @@ export class ChatRoom extends DurableObject<Env> {
       this.#disconnect(ws, CLOSE_CODES.policyViolation, "flooding");
       return false;
     }
-    if (report) return false; // a dropped report only delays the next one
+    if (report && id === undefined) return false; // a dropped report only delays the next one
     const refusal: ErrorFrame = {
       type: "error",
       code: "rate_limited",
@@ -356,7 +400,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.#sendTo(ws, {
       type: "catchup",
       id: frame.id,
-      history: page.messages,
+      history: page.items,
       lastSeq: this.#store.lastSeq,
       more: page.more,
     });
@@ -364,6 +408,119 @@ export class ChatRoom extends DurableObject<Env> {
     delete session.catchingUp;
     writeSession(ws, session);
     this.#fanout.release(ws);
+  }
+
+  /** Earlier messages, for scrolling up: read through the seq index, never the whole table. */
+  #handleOlder(ws: WebSocket, frame: OlderRequest): void {
+    const page = this.#store.before(frame.before, frame.limit);
+    this.#sendTo(ws, { type: "older", id: frame.id, messages: page.items, more: page.more });
+  }
+
+  /** Edit, delete and moderate: checked against who the person is now, on every frame. */
+  #handleChange(ws: WebSocket, session: Session, frame: EditFrame | DeleteFrame | ModerateFrame): void {
+    const now = Date.now();
+    const stored = this.#store.findByAuthor(session.identity, frame.id);
+    if (stored) {
+      this.#sendTo(ws, { type: "ack", id: frame.id, seq: stored.seq, ts: stored.ts });
+      return;
+    }
+    if (this.#moderation.isBanned(session.identity, now)) {
+      this.#closePerson(session.identity, "banned", "you are banned from this room");
+      return;
+    }
+    const moderator = this.#moderation.roleOf(session, now) !== "member";
+    const actor = { author: session.identity, name: session.name, moderator };
+    let result: LogEvent | Refused;
+    try {
+      if (frame.type === "edit") result = this.#store.edit(session.identity, frame.id, frame.target, frame.text, now);
+      else if (frame.type === "delete") result = this.#store.remove(actor, frame.id, frame.target, now);
+      else result = this.#moderate(actor, frame.id, frame.action, frame.name, frame.minutes, now);
+    } catch (error) {
+      if (!(error instanceof NotStoredError)) throw error;
+      console.error("chat-room: a change was not stored", session.name, error.cause);
+      this.#sendError(ws, "not_stored", "the room could not store this change; try again", frame.id);
+      return;
+    }
+    if ("refused" in result) {
+      this.#sendError(ws, result.refused, REFUSED_MESSAGES[result.refused], frame.id);
+      return;
+    }
+    this.#sendTo(ws, { type: "ack", id: frame.id, seq: result.seq, ts: result.ts });
+    this.#broadcastExcept(result, ws);
+  }
+
+  /**
+   * Kick, ban or unban the person going by `name`. Not for members, and never
+   * on the owner or on oneself.
+   */
+  #moderate(
+    actor: { author: string; name: string; moderator: boolean },
+    clientId: string,
+    action: ModerationAction,
+    name: string,
+    minutes: number | undefined,
+    now: number,
+  ): LogEvent | Refused {
+    if (!actor.moderator) return { refused: "forbidden" };
+    const skeleton = nameSkeleton(name);
+    if (action === "unban") {
+      if (!this.#moderation.unban(skeleton)) return { refused: "not_found" };
+      return this.#store.moderation(actor, clientId, action, name, now);
+    }
+    const target = this.#names.identityOf(skeleton, now);
+    if (!target) return { refused: "not_found" };
+    if (target.identity === actor.author || target.identity === this.#moderation.owner())
+      return { refused: "forbidden" };
+    const shown = target.name ?? this.#nameOf(target.identity) ?? name;
+    const event = this.#store.moderation(actor, clientId, action, shown, now);
+    if (action === "ban") {
+      const until = minutes === undefined ? null : now + minutes * 60_000;
+      this.#moderation.ban({ identity: target.identity, skeleton, name: shown, until });
+      this.#closePerson(target.identity, "banned", `you were banned from this room by ${actor.name}`);
+    } else {
+      this.#closePerson(target.identity, "kicked", `you were removed from this room by ${actor.name}`);
+    }
+    return event;
+  }
+
+  /** A deployer's action through `POST /api/rooms/<room>/moderation`: any room, any person. */
+  moderateAsAdmin(
+    request: { action: "delete"; target: number } | { action: ModerationAction; name: string; minutes?: number },
+  ): { ok: true; seq: number } | { ok: false; code: "not_found" | "forbidden"; message: string } {
+    const now = Date.now();
+    const clientId = crypto.randomUUID();
+    const actor = { ...ADMIN, moderator: true };
+    const result =
+      request.action === "delete"
+        ? this.#store.remove(actor, clientId, request.target, now)
+        : this.#moderate(actor, clientId, request.action, request.name, request.minutes, now);
+    if ("refused" in result) return { ok: false, code: result.refused, message: REFUSED_MESSAGES[result.refused] };
+    this.#broadcastExcept(result);
+    return { ok: true, seq: result.seq };
+  }
+
+  /** Tells every socket of this person why, then closes them. */
+  #closePerson(identity: string, code: "banned" | "kicked", message: string): void {
+    for (const [ws, session] of [...this.#sessions]) {
+      if (session.identity !== identity) continue;
+      this.#sendError(ws, code, message);
+      this.#disconnect(ws, CLOSE_CODES.policyViolation, code);
+    }
+  }
+
+  #nameOf(identity: string): string | undefined {
+    for (const session of this.#sessions.values()) if (session.identity === identity) return session.name;
+    return undefined;
+  }
+
+  #sendError(ws: WebSocket, code: ErrorCode, message: string, id?: string): void {
+    this.#sendTo(ws, id === undefined ? { type: "error", code, message } : { type: "error", code, message, id });
+  }
+
+  #retention(): Retention {
+    const keep = Math.max(LIMITS.historyKept, positiveInt(this.env.HISTORY_KEEP, DEFAULT_HISTORY_KEEP));
+    const days = optionalPositive(this.env.HISTORY_DAYS);
+    return days === undefined ? { keep } : { keep, days };
   }
 
   /** Sends what is queued for it, closes the socket and, if its person has no other socket, announces the leave. */
@@ -432,3 +589,14 @@ function positiveInt(raw: string | undefined, fallback: number): number {
   const configured = Number.parseInt(raw ?? "", 10);
   return Number.isSafeInteger(configured) && configured > 0 ? configured : fallback;
 }
+
+/** A var that may be left empty: a positive number, or undefined. */
+function optionalPositive(raw: string | undefined): number | undefined {
+  const value = Number(raw);
+  return raw !== undefined && raw.trim() !== "" && Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+const REFUSED_MESSAGES = {
+  not_found: "there is no such message or person here (it may have been deleted)",
+  forbidden: "you may not do that here",
+} as const satisfies Record<Refused["refused"], string>;

@@ -5,6 +5,8 @@ interface AuthSecrets {
   AUTH_SECRET?: string;
   /** RS256 or ES256 (P-256) public key as a JWK in JSON. */
   AUTH_PUBLIC_JWK?: string;
+  /** Bearer token for `POST /api/rooms/<room>/moderation`; unset turns that route off (404). */
+  ADMIN_TOKEN?: string;
 }
 interface Env extends AuthSecrets {}
 declare namespace Cloudflare {

@@ -17,6 +17,8 @@ export type Identity = {
   /** What two names collide on (UTS #39 skeleton). */
   skeleton: string;
   role: Role;
+  /** When a signed-in role ends (the token's exp, in ms). */
+  roleUntil?: number;
 };
 
 export type Refusal = { status: 400 | 401 | 403; code: HttpErrorCode; message: string };

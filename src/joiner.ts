@@ -7,6 +7,8 @@ export type Joiner = {
   /** `d:<hash>` or `j:<sub>`; "" for a socket without a key, which the room gives an identity of its own. */
   identity: string;
   role: "moderator" | "member";
+  /** When a signed-in role ends (ms). */
+  roleUntil?: number;
   /** A hash of the client's address ("" when unknown). */
   address: string;
   since?: number;
@@ -19,6 +21,7 @@ export function joinerUrl(joiner: Joiner): URL {
   const url = new URL("https://chat-room/connect");
   for (const key of KEYS) url.searchParams.set(key, joiner[key]);
   if (joiner.since !== undefined) url.searchParams.set("since", String(joiner.since));
+  if (joiner.roleUntil !== undefined) url.searchParams.set("roleUntil", String(joiner.roleUntil));
   return url;
 }
 
@@ -27,6 +30,7 @@ export function readJoiner(url: string): Joiner {
   const params = new URL(url).searchParams;
   const get = (key: string) => params.get(key) ?? "";
   const since = params.get("since");
+  const roleUntil = params.get("roleUntil");
   return {
     room: get("room"),
     name: get("name"),
@@ -35,5 +39,6 @@ export function readJoiner(url: string): Joiner {
     role: get("role") === "moderator" ? "moderator" : "member",
     address: get("address"),
     ...(since === null ? {} : { since: Number(since) }),
+    ...(roleUntil === null ? {} : { roleUntil: Number(roleUntil) }),
   };
 }

@@ -20,7 +20,7 @@ export type AuthMode = "device" | "jwt";
 export type JwtAuthEnv = { AUTH?: string; AUTH_SECRET?: string; AUTH_PUBLIC_JWK?: string };
 export type Role = "moderator" | "member";
 export type JwtAuthResult =
-  | { ok: true; identity: string; name: string; role: Role }
+  | { ok: true; identity: string; name: string; role: Role; expires: number }
   | { ok: false; status: 401; code: "unauthorized"; message: string }
   | { ok: false; status: 403; code: "forbidden_room"; message: string };
 
@@ -109,7 +109,9 @@ function admit(payload: JWTPayload, room: string): JwtAuthResult {
     };
   }
   // The prefix keeps token subjects apart from device ("d:") and socket ("e:") identities.
-  return { ok: true, identity: `j:${sub}`, name, role: role === "moderator" ? "moderator" : "member" };
+  const role_ = role === "moderator" ? "moderator" : "member";
+  // In milliseconds: a moderator's powers end with the token they joined with.
+  return { ok: true, identity: `j:${sub}`, name, role: role_, expires: payload.exp * 1000 };
 }
 
 function unauthorized(message: string): JwtAuthResult {

@@ -1,52 +1,117 @@
-import { type ChatMessage, LIMITS } from "./protocol";
+import { type ChatMessage, LIMITS, type LogEvent, type ModerationAction } from "./protocol";
 import { ensureSchema, hasSchema } from "./schema";
 
-type MessageRow = { seq: number; client_id: string; name: string; text: string; ts: number };
 type Stored = { seq: number; ts: number };
-export type Page = { messages: ChatMessage[]; more: boolean };
+export type Page<T> = { items: T[]; more: boolean };
+export type Retention = { keep: number; days?: number };
+/** Why an edit or delete was refused. */
+export type Refused = { refused: "not_found" | "forbidden" };
 
-const COLUMNS = "seq, client_id, name, text, ts";
+// One row shape for both tables, so the log reads in one ordered query.
+type LogRow = {
+  seq: number;
+  type: string;
+  client_id: string;
+  name: string;
+  text: string;
+  ts: number;
+  edited_at: number | null;
+  deleted: number;
+  target: number | null;
+  by: string;
+  action: string | null;
+};
+const MESSAGE_COLUMNS =
+  "seq, 'message' AS type, client_id, name, text, ts, edited_at, deleted, NULL AS target, '' AS by, NULL AS action";
+const EVENT_COLUMNS = "seq, type, client_id, name, text, ts, NULL AS edited_at, 0 AS deleted, target, by, action";
 
-function toMessage(row: MessageRow): ChatMessage {
-  return { type: "message", seq: row.seq, id: row.client_id, name: row.name, text: row.text, ts: row.ts };
+function toEvent(row: LogRow): LogEvent {
+  switch (row.type) {
+    case "edited":
+      return { type: "edited", seq: row.seq, target: row.target ?? 0, text: row.text, name: row.name, ts: row.ts };
+    case "deleted":
+      return { type: "deleted", seq: row.seq, target: row.target ?? 0, by: row.by, ts: row.ts };
+    case "moderation":
+      return {
+        type: "moderation",
+        seq: row.seq,
+        action: row.action as ModerationAction,
+        name: row.name,
+        by: row.by,
+        ts: row.ts,
+      };
+    default:
+      return toMessage(row);
+  }
+}
+
+function toMessage(row: LogRow): ChatMessage {
+  const message: ChatMessage = {
+    type: "message",
+    seq: row.seq,
+    id: row.client_id,
+    name: row.name,
+    text: row.text,
+    ts: row.ts,
+  };
+  if (row.edited_at !== null) message.editedAt = row.edited_at;
+  if (row.deleted) message.deleted = true;
+  return message;
 }
 
 // A retry is recognised by its author and the id they gave.
 const retryKey = (author: string, clientId: string) => `${author}\u0000${clientId}`;
 
-// Prune in steps so most sends do no extra work.
+// Prune in small steps so no send waits long for it.
 const PRUNE_EVERY = 100;
+const PRUNE_STEP_ROWS = 500;
+const DAY_MS = 24 * 60 * 60 * 1000;
 const utf8 = new TextEncoder();
 
-/** Thrown when a message could not be stored; nothing of it was kept. */
+/** Thrown when an event could not be stored; nothing of it was kept. */
 export class NotStoredError extends Error {
   override readonly name = "NotStoredError";
 }
 
 /**
- * A room's history in its Durable Object's SQLite storage.
+ * A room's event log in its Durable Object's SQLite storage: messages in
+ * their current state, and the edits, deletions and moderation that changed
+ * the room, all numbered by one `seq`.
  *
- * Invariant: a seq is given only to a stored message. `append` inserts at once
- * and only then advances `lastSeq` and the retry index, so a failed insert
- * leaves memory exactly as storage is and no seq is ever handed out twice.
- * Tables are made on the first write: reading an unknown room stores nothing.
- * All SQL binds its values.
+ * Invariant: a seq is given only to a stored event. Each write runs in one
+ * transaction and only then advances `lastSeq` and the retry index, so a
+ * failed write leaves memory exactly as storage is and no seq is ever handed
+ * out twice (pruning records the last seq before it deletes anything).
+ * Replay and current state agree: a deletion blanks the message and every
+ * edit of it. Tables are made on the first write. All SQL binds its values.
  */
 export class MessageStore {
+  readonly #storage: DurableObjectStorage;
   readonly #sql: SqlStorage;
+  readonly #retention: Retention;
   #ready: boolean;
   #lastSeq = 0;
   #lastTs = 0;
-  // Ids of the kept messages, loaded on first use after a wake.
+  #sinceLastPrune = 0;
+  // Ids of the kept events, loaded on first use after a wake.
   #byAuthor: Map<string, Stored> | null = null;
 
-  constructor(sql: SqlStorage) {
-    this.#sql = sql;
-    this.#ready = hasSchema(sql);
+  constructor(storage: DurableObjectStorage, retention: Retention = { keep: LIMITS.historyKept }) {
+    this.#storage = storage;
+    this.#sql = storage.sql;
+    this.#retention = retention;
+    this.#ready = hasSchema(this.#sql);
     if (!this.#ready) return;
     // A room made by an older version is brought up to date: it has storage already.
-    ensureSchema(sql);
-    const last = sql.exec<Stored>("SELECT seq, ts FROM messages ORDER BY seq DESC LIMIT 1").toArray()[0];
+    ensureSchema(this.#sql);
+    const last = this.#sql
+      .exec<{ seq: number; ts: number }>(
+        `SELECT MAX(seq) AS seq, MAX(ts) AS ts FROM (
+           SELECT seq, ts FROM (SELECT seq, ts FROM messages ORDER BY seq DESC LIMIT 1)
+           UNION ALL SELECT seq, ts FROM (SELECT seq, ts FROM events ORDER BY seq DESC LIMIT 1)
+           UNION ALL SELECT value, 0 FROM meta WHERE key = 'pruned_through')`,
+      )
+      .toArray()[0];
     this.#lastSeq = last?.seq ?? 0;
     this.#lastTs = last?.ts ?? 0;
   }
@@ -55,25 +120,19 @@ export class MessageStore {
     return this.#lastSeq;
   }
 
-  /** Whether the room has ever stored anything. */
-  get isEmpty(): boolean {
-    return !this.#ready;
+  /** When the last event happened (0 for a room that never had one). */
+  lastActivity(): number {
+    return this.#lastTs;
   }
 
-  /** The seq and time of the message this author already sent with this id, if any. */
+  /** The seq and time of what this author already did with this id, if anything. */
   findByAuthor(author: string, clientId: string): Stored | null {
     return this.#retryIndex().get(retryKey(author, clientId)) ?? null;
   }
 
   /** Stores a message under the next seq (`ts` never goes backwards); throws NotStoredError if it cannot. */
   append(author: string, name: string, clientId: string, text: string, now: number): ChatMessage {
-    const seq = this.#lastSeq + 1;
-    const ts = Math.max(now, this.#lastTs);
-    try {
-      if (!this.#ready) {
-        ensureSchema(this.#sql);
-        this.#ready = true;
-      }
+    const { seq, ts } = this.#write(author, clientId, now, (seq, ts) => {
       this.#sql.exec(
         "INSERT INTO messages (seq, client_id, author, name, text, ts) VALUES (?, ?, ?, ?, ?, ?)",
         seq,
@@ -83,40 +142,146 @@ export class MessageStore {
         text,
         ts,
       );
-    } catch (error) {
-      throw new NotStoredError(`message ${seq} was not stored`, { cause: error });
-    }
-    this.#lastSeq = seq;
-    this.#lastTs = ts;
-    this.#byAuthor?.set(retryKey(author, clientId), { seq, ts });
-    if (seq % PRUNE_EVERY === 0) this.#prune();
+    });
+    if (++this.#sinceLastPrune >= PRUNE_EVERY) this.prune(now);
     return { type: "message", seq, id: clientId, name, text, ts };
   }
 
-  /** Messages after `since`, oldest first, up to `pageBytesMax` of JSON; `more` when some were left. */
-  after(since: number): Page {
-    if (!this.#ready) return { messages: [], more: false };
-    const rows = this.#sql.exec<MessageRow>(
-      `SELECT ${COLUMNS} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`,
+  /** The author changes their message's text. */
+  edit(author: string, clientId: string, target: number, text: string, now: number): LogEvent | Refused {
+    const message = this.#message(target);
+    if (!message) return { refused: "not_found" };
+    if (message.author !== author) return { refused: "forbidden" };
+    const { seq, ts } = this.#write(author, clientId, now, (seq, ts) => {
+      this.#sql.exec(
+        "INSERT INTO events (seq, type, target, text, name, author, client_id, ts) VALUES (?, 'edited', ?, ?, ?, ?, ?, ?)",
+        seq,
+        target,
+        text,
+        message.name,
+        author,
+        clientId,
+        ts,
+      );
+      this.#sql.exec("UPDATE messages SET text = ?, edited_at = ? WHERE seq = ?", text, ts, target);
+    });
+    return { type: "edited", seq, target, text, name: message.name, ts };
+  }
+
+  /** Removes a message, its words gone from storage (its edits' too); the author's, or anyone's for a moderator. */
+  remove(
+    actor: { author: string; name: string; moderator: boolean },
+    clientId: string,
+    target: number,
+    now: number,
+  ): LogEvent | Refused {
+    const message = this.#message(target);
+    if (!message) return { refused: "not_found" };
+    if (message.author !== actor.author && !actor.moderator) return { refused: "forbidden" };
+    const { seq, ts } = this.#write(actor.author, clientId, now, (seq, ts) => {
+      this.#sql.exec(
+        "INSERT INTO events (seq, type, target, by, author, client_id, ts) VALUES (?, 'deleted', ?, ?, ?, ?, ?)",
+        seq,
+        target,
+        actor.name,
+        actor.author,
+        clientId,
+        ts,
+      );
+      this.#sql.exec("UPDATE messages SET text = '', edited_at = NULL, deleted = 1 WHERE seq = ?", target);
+      this.#sql.exec("UPDATE events SET text = '' WHERE target = ? AND type = 'edited'", target);
+    });
+    return { type: "deleted", seq, target, by: actor.name, ts };
+  }
+
+  /** Records a moderator's action. */
+  moderation(
+    actor: { author: string; name: string },
+    clientId: string,
+    action: ModerationAction,
+    name: string,
+    now: number,
+  ): LogEvent {
+    const { seq, ts } = this.#write(actor.author, clientId, now, (seq, ts) => {
+      this.#sql.exec(
+        "INSERT INTO events (seq, type, action, name, by, author, client_id, ts) VALUES (?, 'moderation', ?, ?, ?, ?, ?, ?)",
+        seq,
+        action,
+        name,
+        actor.name,
+        actor.author,
+        clientId,
+        ts,
+      );
+    });
+    return { type: "moderation", seq, action, name, by: actor.name, ts };
+  }
+
+  /** Events after `since`, oldest first, up to `pageBytesMax` of JSON; `more` when some were left. */
+  after(since: number): Page<LogEvent> {
+    if (!this.#ready) return { items: [], more: false };
+    const rows = this.#sql.exec<LogRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE seq > ?
+       UNION ALL SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ?
+       ORDER BY seq LIMIT ?`,
+      since,
       since,
       LIMITS.pageMessagesMax + 1,
     );
-    return takeWithinBudget(rows, LIMITS.pageMessagesMax);
+    return takeWithinBudget(rows, LIMITS.pageMessagesMax, toEvent);
   }
 
-  /** The latest `count` messages, oldest first, as many of them as fit in `pageBytesMax`. */
+  /** The latest `count` messages in their current state, oldest first, as many as fit in `pageBytesMax`. */
   latest(count: number): ChatMessage[] {
-    if (!this.#ready) return [];
-    const rows = this.#sql.exec<MessageRow>(`SELECT ${COLUMNS} FROM messages ORDER BY seq DESC LIMIT ?`, count);
-    return takeWithinBudget(rows, count).messages.reverse();
+    return this.before(Number.MAX_SAFE_INTEGER, count).items;
   }
 
-  #prune(): void {
-    const cutoff = this.#lastSeq - LIMITS.historyKept;
-    // A failed prune only keeps more than needed; it is retried at the next step.
+  /** Up to `count` messages before `seq`, oldest first, in their current state; `more` when earlier ones exist. */
+  before(seq: number, count: number): Page<ChatMessage> {
+    if (!this.#ready) return { items: [], more: false };
+    const rows = this.#sql.exec<LogRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?`,
+      seq,
+      count + 1,
+    );
+    const page = takeWithinBudget(rows, count, toMessage);
+    page.items.reverse();
+    return page;
+  }
+
+  /**
+   * Drops what is past the kept window, a step at a time: messages beyond the
+   * newest `keep`, or older than `days`, and the events before them.
+   */
+  prune(now: number): void {
+    this.#sinceLastPrune = 0;
+    if (!this.#ready) return;
+    const { keep, days } = this.#retention;
+    const byCount =
+      this.#sql.exec<{ seq: number }>("SELECT seq FROM messages ORDER BY seq DESC LIMIT 1 OFFSET ?", keep).toArray()[0]
+        ?.seq ?? 0;
+    const byAge =
+      days === undefined
+        ? 0
+        : (this.#sql
+            .exec<{ seq: number }>("SELECT MAX(seq) AS seq FROM messages WHERE ts < ?", now - days * DAY_MS)
+            .toArray()[0]?.seq ?? 0);
+    const cutoff = Math.max(byCount, byAge);
+    if (cutoff === 0) return;
     try {
-      this.#sql.exec("DELETE FROM messages WHERE seq <= ?", cutoff);
+      this.#storage.transactionSync(() => {
+        // Seqs must never be handed out again, even if every row goes.
+        this.#sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('pruned_through', ?)", this.#lastSeq);
+        for (const table of ["messages", "events"]) {
+          this.#sql.exec(
+            `DELETE FROM ${table} WHERE seq IN (SELECT seq FROM ${table} WHERE seq <= ? ORDER BY seq LIMIT ?)`,
+            cutoff,
+            PRUNE_STEP_ROWS,
+          );
+        }
+      });
     } catch (error) {
+      // Only keeps more than needed; the next step tries again.
       console.error("message-store: prune failed", error);
       return;
     }
@@ -125,12 +290,41 @@ export class MessageStore {
     }
   }
 
+  /** Writes one event in a transaction under the next seq; memory moves on only once it is stored. */
+  #write(author: string, clientId: string, now: number, write: (seq: number, ts: number) => void): Stored {
+    const seq = this.#lastSeq + 1;
+    const ts = Math.max(now, this.#lastTs);
+    try {
+      if (!this.#ready) {
+        ensureSchema(this.#sql);
+        this.#ready = true;
+      }
+      this.#storage.transactionSync(() => write(seq, ts));
+    } catch (error) {
+      throw new NotStoredError(`event ${seq} was not stored`, { cause: error });
+    }
+    this.#lastSeq = seq;
+    this.#lastTs = ts;
+    this.#byAuthor?.set(retryKey(author, clientId), { seq, ts });
+    return { seq, ts };
+  }
+
+  #message(seq: number): { author: string; name: string } | null {
+    if (!this.#ready) return null;
+    return (
+      this.#sql
+        .exec<{ author: string; name: string }>("SELECT author, name FROM messages WHERE seq = ? AND deleted = 0", seq)
+        .toArray()[0] ?? null
+    );
+  }
+
   #retryIndex(): Map<string, Stored> {
     if (this.#byAuthor) return this.#byAuthor;
     const index = new Map<string, Stored>();
     if (this.#ready) {
       const rows = this.#sql.exec<{ author: string; client_id: string; seq: number; ts: number }>(
-        "SELECT author, client_id, seq, ts FROM messages",
+        `SELECT author, client_id, seq, ts FROM messages WHERE author <> ''
+         UNION ALL SELECT author, client_id, seq, ts FROM events WHERE author <> ''`,
       );
       for (const row of rows) index.set(retryKey(row.author, row.client_id), { seq: row.seq, ts: row.ts });
     }
@@ -139,16 +333,15 @@ export class MessageStore {
   }
 }
 
-/** Reads rows until `max` messages or `pageBytesMax` bytes of JSON (at least one message); reads no further. */
-function takeWithinBudget(rows: Iterable<MessageRow>, max: number): Page {
-  const messages: ChatMessage[] = [];
+/** Reads rows until `max` items or `pageBytesMax` bytes of JSON (at least one item); reads no further. */
+function takeWithinBudget<T>(rows: Iterable<LogRow>, max: number, convert: (row: LogRow) => T): Page<T> {
+  const items: T[] = [];
   let bytes = 0;
   for (const row of rows) {
-    const message = toMessage(row);
-    bytes += utf8.encode(JSON.stringify(message)).byteLength + 1;
-    if (messages.length === max || (bytes > LIMITS.pageBytesMax && messages.length > 0))
-      return { messages, more: true };
-    messages.push(message);
+    const item = convert(row);
+    bytes += utf8.encode(JSON.stringify(item)).byteLength + 1;
+    if (items.length === max || (bytes > LIMITS.pageBytesMax && items.length > 0)) return { items, more: true };
+    items.push(item);
   }
-  return { messages, more: false };
+  return { items, more: false };
 }

@@ -55,6 +55,20 @@ export class NameClaims {
     if (this.#count(identity, skeleton, -1) === 0 && isLasting(identity)) this.#store(identity, name, skeleton, now);
   }
 
+  /** Who uses or holds the name with this skeleton, if anyone. */
+  identityOf(skeleton: string, now: number): { identity: string; name?: string } | null {
+    const using = this.#inUse.get(skeleton);
+    if (using) return { identity: using.identity };
+    if (!hasSchema(this.#sql)) return null;
+    const row = this.#sql
+      .exec<{ identity: string; name: string; last_used: number }>(
+        "SELECT identity, name, last_used FROM names WHERE skeleton = ?",
+        skeleton,
+      )
+      .toArray()[0];
+    return row && now - row.last_used < this.#holdMs ? { identity: row.identity, name: row.name } : null;
+  }
+
   /** Forgets holds that lapsed. */
   prune(now: number): void {
     if (hasSchema(this.#sql)) this.#sql.exec("DELETE FROM names WHERE last_used < ?", now - this.#holdMs);

@@ -12,8 +12,12 @@ export const LIMITS = {
   frameBytesMax: 16 * 1024,
   /** Messages sent in `welcome` when the client gives no `since`. */
   historyOnJoin: 100,
-  /** Messages the room keeps at least; older ones are pruned. */
+  /** Messages a room keeps at the least (SPEC); the deployer's HISTORY_KEEP may raise it. */
   historyKept: 1000,
+  /** Most messages one `older` request may ask for. */
+  olderMax: 100,
+  /** Longest ban in minutes (a year); without `minutes` a ban lasts until it is lifted. */
+  banMinutesMax: 525_600,
   /** Frames a connection may send at once (token bucket capacity). */
   rateBurst: 10,
   /** Frames per second a connection may send, sustained (token bucket refill). */
@@ -62,6 +66,7 @@ const ERROR_CODES = [
   "banned",
   "forbidden",
   "not_found",
+  "kicked",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -71,7 +76,20 @@ export type TypingFrame = { type: "typing" };
 export type ReceivedFrame = { type: "received"; chars: number };
 /** The next page of events after `since`, while a `welcome` or `catchup` said `more`. */
 export type CatchupRequest = { type: "catchup"; id: string; since: number };
-export type ClientMessage = SendFrame | TypingFrame | ReceivedFrame | CatchupRequest;
+export type EditFrame = { type: "edit"; id: string; target: number; text: string };
+export type DeleteFrame = { type: "delete"; id: string; target: number };
+export type OlderRequest = { type: "older"; id: string; before: number; limit: number };
+export type ModerationAction = "kick" | "ban" | "unban";
+export type ModerateFrame = { type: "moderate"; id: string; action: ModerationAction; name: string; minutes?: number };
+export type ClientMessage =
+  | SendFrame
+  | TypingFrame
+  | ReceivedFrame
+  | CatchupRequest
+  | EditFrame
+  | DeleteFrame
+  | OlderRequest
+  | ModerateFrame;
 
 export type ChatMessage = {
   type: "message";
@@ -80,7 +98,24 @@ export type ChatMessage = {
   name: string;
   text: string;
   ts: number;
+  /** When it was last edited (never on the live frame). */
+  editedAt?: number;
+  /** Removed: `text` is empty and the words are gone from storage. */
+  deleted?: true;
 };
+export type EditedEvent = { type: "edited"; seq: number; target: number; text: string; name: string; ts: number };
+export type DeletedEvent = { type: "deleted"; seq: number; target: number; by: string; ts: number };
+export type ModerationEvent = {
+  type: "moderation";
+  seq: number;
+  action: ModerationAction;
+  name: string;
+  by: string;
+  ts: number;
+};
+/** Everything `seq` numbers: what `since` replays. */
+export type LogEvent = ChatMessage | EditedEvent | DeletedEvent | ModerationEvent;
+export type Role = "owner" | "moderator" | "member";
 export type WelcomeFrame = {
   type: "welcome";
   room: string;
@@ -88,13 +123,18 @@ export type WelcomeFrame = {
   online: string[];
   /** How many people are online; `online` lists at most `onlineListMax` of them. */
   onlineCount: number;
-  history: ChatMessage[];
+  /** With `since`, the events after it; without, the latest messages in their current state. */
+  history: LogEvent[];
   lastSeq: number;
   /** True when `history` was cut at `pageBytesMax`: ask for the rest with `catchup`. */
   more: boolean;
+  /** What this person may do here (version 2; absent from older servers). */
+  role: Role;
 };
-/** A page of events after the asked `since`; no live messages reach the socket until one says `more: false`. */
-export type CatchupFrame = { type: "catchup"; id: string; history: ChatMessage[]; lastSeq: number; more: boolean };
+/** A page of events after the asked `since`; no live events reach the socket until one says `more: false`. */
+export type CatchupFrame = { type: "catchup"; id: string; history: LogEvent[]; lastSeq: number; more: boolean };
+/** Earlier messages, in their current state, oldest first. */
+export type OlderFrame = { type: "older"; id: string; messages: ChatMessage[]; more: boolean };
 export type AckFrame = { type: "ack"; id: string; seq: number; ts: number };
 export type PresenceFrame = {
   type: "presence";
@@ -112,7 +152,14 @@ export type ErrorFrame = {
   retryAfterMs?: number;
 };
 /** Frames that may travel inside a batch: everything but `welcome` and `batch`. */
-export type BatchableFrame = ChatMessage | AckFrame | PresenceFrame | TypingNotice | ErrorFrame | CatchupFrame;
+export type BatchableFrame =
+  | LogEvent
+  | AckFrame
+  | PresenceFrame
+  | TypingNotice
+  | ErrorFrame
+  | CatchupFrame
+  | OlderFrame;
 export type BatchFrame = { type: "batch"; frames: BatchableFrame[] };
 export type ServerMessage = WelcomeFrame | BatchableFrame | BatchFrame;
 
@@ -174,18 +221,66 @@ function parseId(raw: unknown): ParseResult<string> {
 function parseSend(frame: Record<string, unknown>): ParseResult<SendFrame> {
   const id = parseId(frame.id);
   if (!id.ok) return id;
-  const text = frame.text;
-  if (typeof text !== "string") return fail("bad_message", "text must be a string", id.value);
-  if (!text.isWellFormed()) return fail("bad_message", "text must be well-formed Unicode", id.value);
+  const text = parseText(frame.text, id.value);
+  if (!text.ok) return text;
+  return { ok: true, value: { type: "send", id: id.value, text: text.value } };
+}
+
+/** Message text: well-formed, 1-2000 characters after trimming, line breaks and tabs only. */
+function parseText(text: unknown, id: string): ParseResult<string> {
+  if (typeof text !== "string") return fail("bad_message", "text must be a string", id);
+  if (!text.isWellFormed()) return fail("bad_message", "text must be well-formed Unicode", id);
   const trimmed = text.trim();
-  if (trimmed.length === 0) return fail("bad_message", "text must not be empty", id.value);
+  if (trimmed.length === 0) return fail("bad_message", "text must not be empty", id);
   if (charLength(trimmed) > LIMITS.textMax) {
-    return fail("too_long", `text must be at most ${LIMITS.textMax} characters`, id.value);
+    return fail("too_long", `text must be at most ${LIMITS.textMax} characters`, id);
   }
-  if (TEXT_CONTROL_CHARS.test(trimmed)) {
-    return fail("bad_message", "text must not contain control characters", id.value);
+  if (TEXT_CONTROL_CHARS.test(trimmed)) return fail("bad_message", "text must not contain control characters", id);
+  return { ok: true, value: trimmed };
+}
+
+function parseEdit(frame: Record<string, unknown>): ParseResult<EditFrame> {
+  const id = parseId(frame.id);
+  if (!id.ok) return id;
+  if (!isSeq(frame.target)) return fail("bad_message", "target must be a message's seq", id.value);
+  const text = parseText(frame.text, id.value);
+  if (!text.ok) return text;
+  return { ok: true, value: { type: "edit", id: id.value, target: frame.target, text: text.value } };
+}
+
+function parseOlder(frame: Record<string, unknown>): ParseResult<OlderRequest> {
+  const id = parseId(frame.id);
+  if (!id.ok) return id;
+  if (!isSeq(frame.before)) return fail("bad_message", "before must be a seq", id.value);
+  const { limit } = frame;
+  if (!isSeq(limit) || limit < 1 || limit > LIMITS.olderMax) {
+    return fail("bad_message", `limit must be a whole number from 1 to ${LIMITS.olderMax}`, id.value);
   }
-  return { ok: true, value: { type: "send", id: id.value, text: trimmed } };
+  return { ok: true, value: { type: "older", id: id.value, before: frame.before, limit } };
+}
+
+function parseModerate(frame: Record<string, unknown>): ParseResult<ModerateFrame> {
+  const id = parseId(frame.id);
+  if (!id.ok) return id;
+  const { action, name, minutes } = frame;
+  if (action !== "kick" && action !== "ban" && action !== "unban") {
+    return fail("bad_message", 'action must be "kick", "ban" or "unban"', id.value);
+  }
+  if (typeof name !== "string" || name.length === 0 || !name.isWellFormed() || charLength(name) > LIMITS.nameMax * 4) {
+    return fail("bad_message", "name must name a person in this room", id.value);
+  }
+  const value: ModerateFrame = { type: "moderate", id: id.value, action, name };
+  if (minutes !== undefined) {
+    if (action !== "ban" || !isSeq(minutes) || minutes < 1 || minutes > LIMITS.banMinutesMax) {
+      return fail(
+        "bad_message",
+        `minutes must be a whole number from 1 to ${LIMITS.banMinutesMax}, on a ban`,
+        id.value,
+      );
+    }
+    value.minutes = minutes;
+  }
+  return { ok: true, value };
 }
 
 /** Parses one incoming text frame. Pure; never throws. */
@@ -213,6 +308,18 @@ export function parseClientMessage(data: string): ParseResult<ClientMessage> {
         ? { ok: true, value: { type: "catchup", id: id.value, since: frame.since } }
         : fail("bad_message", "since must be a whole number >= 0", id.value);
     }
+    case "edit":
+      return parseEdit(frame);
+    case "delete": {
+      const id = parseId(frame.id);
+      if (!id.ok) return id;
+      if (!isSeq(frame.target)) return fail("bad_message", "target must be a message's seq", id.value);
+      return { ok: true, value: { type: "delete", id: id.value, target: frame.target } };
+    }
+    case "older":
+      return parseOlder(frame);
+    case "moderate":
+      return parseModerate(frame);
     case undefined:
       return fail("bad_message", "frame has no type");
     default:
@@ -241,13 +348,48 @@ function countOf(f: Record<string, unknown>): number {
 function parseChatMessage(f: Record<string, unknown>): ChatMessage | null {
   const { seq, id, name, text, ts } = f;
   if (!isSeq(seq) || !isString(id) || !isString(name) || !isString(text) || !isSeq(ts)) return null;
-  return { type: "message", seq, id, name, text, ts };
+  const message: ChatMessage = { type: "message", seq, id, name, text, ts };
+  if (isSeq(f.editedAt)) message.editedAt = f.editedAt;
+  if (f.deleted === true) message.deleted = true;
+  return message;
+}
+
+const isAction = (v: unknown): v is ModerationAction => v === "kick" || v === "ban" || v === "unban";
+
+function parseLogEvent(f: Record<string, unknown>): LogEvent | null {
+  switch (f.type) {
+    case "message":
+      return parseChatMessage(f);
+    case "edited":
+      return isSeq(f.seq) && isSeq(f.target) && isString(f.text) && isString(f.name) && isSeq(f.ts)
+        ? { type: "edited", seq: f.seq, target: f.target, text: f.text, name: f.name, ts: f.ts }
+        : null;
+    case "deleted":
+      return isSeq(f.seq) && isSeq(f.target) && isString(f.by) && isSeq(f.ts)
+        ? { type: "deleted", seq: f.seq, target: f.target, by: f.by, ts: f.ts }
+        : null;
+    case "moderation":
+      return isSeq(f.seq) && isAction(f.action) && isString(f.name) && isString(f.by) && isSeq(f.ts)
+        ? { type: "moderation", seq: f.seq, action: f.action, name: f.name, by: f.by, ts: f.ts }
+        : null;
+    default:
+      return null;
+  }
 }
 
 function parseBatchable(f: Record<string, unknown>): BatchableFrame | null {
   switch (f.type) {
     case "message":
-      return parseChatMessage(f);
+    case "edited":
+    case "deleted":
+    case "moderation":
+      return parseLogEvent(f);
+    case "older": {
+      const messages = parseList(f.messages, parseChatMessage);
+      return isString(f.id) && messages && typeof f.more === "boolean"
+        ? { type: "older", id: f.id, messages, more: f.more }
+        : null;
+    }
     case "ack":
       return isString(f.id) && isSeq(f.seq) && isSeq(f.ts) ? { type: "ack", id: f.id, seq: f.seq, ts: f.ts } : null;
     case "presence":
@@ -274,16 +416,19 @@ function parseBatchable(f: Record<string, unknown>): BatchableFrame | null {
   }
 }
 
-function parseHistory(value: unknown): ChatMessage[] | null {
+function parseList<T>(value: unknown, parse: (f: Record<string, unknown>) => T | null): T[] | null {
   if (!Array.isArray(value)) return null;
-  const messages: ChatMessage[] = [];
+  const items: T[] = [];
   for (const item of value) {
-    const message = isRecord(item) ? parseChatMessage(item) : null;
-    if (!message) return null;
-    messages.push(message);
+    const parsed = isRecord(item) ? parse(item) : null;
+    if (!parsed) return null;
+    items.push(parsed);
   }
-  return messages;
+  return items;
 }
+
+const parseHistory = (value: unknown) => parseList(value, parseLogEvent);
+const isRole = (v: unknown): v is Role => v === "owner" || v === "moderator" || v === "member";
 
 /** Parses a server frame; null when it is not one this protocol defines. Never throws. */
 export function parseServerMessage(data: string): ServerMessage | null {
@@ -300,7 +445,8 @@ export function parseServerMessage(data: string): ServerMessage | null {
     const history = parseHistory(f.history);
     if (!isString(room) || !isString(name) || !isStringArray(online) || !history || !isSeq(lastSeq)) return null;
     // `more` is new in version 2; an older server never cuts history.
-    return { type: "welcome", room, name, online, onlineCount, history, lastSeq, more: f.more === true };
+    const role = isRole(f.role) ? f.role : "member";
+    return { type: "welcome", room, name, online, onlineCount, history, lastSeq, more: f.more === true, role };
   }
   if (f.type === "batch") {
     if (!Array.isArray(f.frames)) return null;

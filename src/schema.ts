@@ -23,6 +23,30 @@ const STEPS: readonly string[] = [
     name TEXT NOT NULL,
     last_used INTEGER NOT NULL
   )`,
+  // 4: the event log (edits, deletions, moderation share the messages' seq), and bans.
+  `ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+   ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE events (
+     seq INTEGER PRIMARY KEY,
+     type TEXT NOT NULL,
+     target INTEGER,
+     text TEXT NOT NULL DEFAULT '',
+     name TEXT NOT NULL DEFAULT '',
+     by TEXT NOT NULL DEFAULT '',
+     action TEXT,
+     author TEXT NOT NULL DEFAULT '',
+     client_id TEXT NOT NULL DEFAULT '',
+     ts INTEGER NOT NULL
+   );
+   CREATE UNIQUE INDEX events_author_id ON events (author, client_id) WHERE author <> '';
+   CREATE INDEX events_target ON events (target) WHERE target IS NOT NULL;
+   CREATE TABLE bans (
+     identity TEXT PRIMARY KEY,
+     skeleton TEXT NOT NULL,
+     name TEXT NOT NULL,
+     until INTEGER
+   );
+   CREATE INDEX bans_skeleton ON bans (skeleton)`,
 ];
 
 // Storages brought up to date in this object's life; `forgetSchema` after `deleteAll`.

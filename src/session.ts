@@ -6,7 +6,10 @@ export type Session = {
   identity: string;
   /** What the name collides on. */
   skeleton: string;
+  /** The role the token gave (jwt mode); the owner is known to the room, not the session. */
   role: "moderator" | "member";
+  /** When that role ends (the token's exp, ms). */
+  roleUntil?: number;
   /** A hash of the client's address, for the per-address cap ("" when unknown). */
   address: string;
   /** Set while history is sent in `catchup` pages: no live events until it ends. */
@@ -26,7 +29,7 @@ export function readSession(ws: WebSocket): Session | null {
     return null;
   }
   if (typeof value !== "object" || value === null) return null;
-  const { name, joinedAt, address, catchingUp, identity, skeleton, role } = value as Record<string, unknown>;
+  const { name, joinedAt, address, catchingUp, identity, skeleton, role, roleUntil } = value as Record<string, unknown>;
   if (typeof name !== "string" || typeof joinedAt !== "number") return null;
   if (typeof identity !== "string" || typeof skeleton !== "string") return null;
   const session: Session = {
@@ -38,6 +41,7 @@ export function readSession(ws: WebSocket): Session | null {
     address: typeof address === "string" ? address : "",
   };
   if (catchingUp === true) session.catchingUp = true;
+  if (typeof roleUntil === "number") session.roleUntil = roleUntil;
   return session;
 }
 

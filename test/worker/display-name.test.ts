@@ -185,6 +185,8 @@ describe("checkDisplayName properties", () => {
       // Names reach it NFKC-normalised (which also takes out U+0345, whose capital moves about).
       fc.property(caseName, (raw) => {
         const name = raw.normalize("NFKC");
+        // Skeletons decide only between accepted names.
+        if (!checkDisplayName(name).ok || !checkDisplayName(name.toUpperCase()).ok) return;
         expect(nameSkeleton(name.toUpperCase())).toBe(nameSkeleton(name.toLowerCase()));
       }),
       { numRuns: 20000 },

@@ -1,7 +1,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { MessageStore } from "../../src/message-store";
-import { type ChatMessage, type ClientMessage, type ServerMessage, unbatch } from "../../src/protocol";
+import { type ClientMessage, type LogEvent, type ServerMessage, unbatch } from "../../src/protocol";
 
 export const ORIGIN = "https://parley.test";
 const TIMEOUT_MS = 5_000;
@@ -180,7 +180,7 @@ export async function joinFrom(
 }
 
 /** The welcome's history and every `catchup` page after it, asked for as the page does. */
-export async function catchUp(client: TestClient): Promise<ChatMessage[]> {
+export async function catchUp(client: TestClient): Promise<LogEvent[]> {
   const welcome = await client.next("welcome");
   const history = [...welcome.history];
   let more = welcome.more;
@@ -212,7 +212,7 @@ export function settle(ms = 100): Promise<void> {
 export async function seedHistory(room: string, count: number, name = "writer"): Promise<void> {
   const stub = env.ROOMS.getByName(room);
   await runInDurableObject(stub, (_room, state) => {
-    const store = new MessageStore(state.storage.sql);
+    const store = new MessageStore(state.storage);
     const from = store.lastSeq + 1;
     for (let i = from; i < from + count; i++) store.append(`n:${name}`, name, `m${i}`, `message ${i}`, Date.now());
   });

@@ -25,7 +25,10 @@ describe("hibernation", () => {
 
     const carol = await join(room, "carol");
     expect(carol.of("welcome")[0]).toMatchObject({ online: ["alice", "bob", "carol"], lastSeq: 2 });
-    expect(carol.of("welcome")[0]?.history.map((m) => m.text)).toEqual(["before", "after"]);
+    expect(carol.of("welcome")[0]?.history.map((m) => (m.type === "message" ? m.text : m.type))).toEqual([
+      "before",
+      "after",
+    ]);
     expect(await alice.next("presence", (p) => p.name === "carol")).toMatchObject({ event: "join" });
   });
 

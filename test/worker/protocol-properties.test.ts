@@ -152,6 +152,7 @@ const serverFrame: fc.Arbitrary<ServerMessage> = fc.oneof(
     history: fc.array(message, { maxLength: 5 }),
     lastSeq: seq,
     more: fc.boolean(),
+    role: fc.constantFrom("owner" as const, "moderator" as const, "member" as const),
   }),
 );
 

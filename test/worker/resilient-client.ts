@@ -98,7 +98,7 @@ export class ResilientClient {
         // its message was stored would: only the room's de-duplication by id
         // keeps each message single.
         for (const [id, text] of this.outbox) this.#transmit(id, text);
-        for (const message of f.history) this.#show(message);
+        for (const event of f.history) if (event.type === "message") this.#show(event);
         return;
       case "message":
         this.#show(f);

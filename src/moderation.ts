@@ -1,0 +1,78 @@
+import type { Role } from "./protocol";
+import { ensureSchema, hasSchema } from "./schema";
+import type { Session } from "./session";
+
+export type Ban = { identity: string; skeleton: string; name: string; until: number | null };
+
+/**
+ * Who may moderate a room, and who is banned from it. The owner (device
+ * mode) is the first lasting identity to join, kept in `meta`; signed-in
+ * moderators carry the role in their token, and lose it when the token they
+ * joined with expires. Roles and bans are checked on every action.
+ */
+export class Moderation {
+  readonly #sql: SqlStorage;
+  #owner: string | null | undefined;
+
+  constructor(sql: SqlStorage) {
+    this.#sql = sql;
+  }
+
+  owner(): string | null {
+    if (this.#owner === undefined) {
+      this.#owner = hasSchema(this.#sql)
+        ? (this.#sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'owner'").toArray()[0]?.value ?? null)
+        : null;
+    }
+    return this.#owner;
+  }
+
+  /** The first lasting identity to join owns the room. */
+  claimOwnership(identity: string): void {
+    if (this.owner() !== null || identity.startsWith("e:")) return;
+    ensureSchema(this.#sql);
+    this.#sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('owner', ?)", identity);
+    this.#owner = identity;
+  }
+
+  /** The room's storage was wiped. */
+  forget(): void {
+    this.#owner = undefined;
+  }
+
+  roleOf(session: Pick<Session, "identity" | "role" | "roleUntil">, now: number): Role {
+    if (session.identity === this.owner()) return "owner";
+    if (session.role === "moderator" && (session.roleUntil === undefined || now < session.roleUntil))
+      return "moderator";
+    return "member";
+  }
+
+  ban(ban: Ban): void {
+    ensureSchema(this.#sql);
+    this.#sql.exec(
+      "INSERT OR REPLACE INTO bans (identity, skeleton, name, until) VALUES (?, ?, ?, ?)",
+      ban.identity,
+      ban.skeleton,
+      ban.name,
+      ban.until,
+    );
+  }
+
+  /** Lifts the bans on a name; false when it had none. */
+  unban(skeleton: string): boolean {
+    if (!hasSchema(this.#sql)) return false;
+    return this.#sql.exec("DELETE FROM bans WHERE skeleton = ?", skeleton).rowsWritten > 0;
+  }
+
+  /** Whether the identity is banned now; a lapsed ban is forgotten. */
+  isBanned(identity: string, now: number): boolean {
+    if (!hasSchema(this.#sql)) return false;
+    const ban = this.#sql
+      .exec<{ until: number | null }>("SELECT until FROM bans WHERE identity = ?", identity)
+      .toArray()[0];
+    if (!ban) return false;
+    if (ban.until === null || now < ban.until) return true;
+    this.#sql.exec("DELETE FROM bans WHERE identity = ?", identity);
+    return false;
+  }
+}
