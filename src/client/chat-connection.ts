@@ -80,7 +80,7 @@ export class ChatConnection {
     this.#outbox = outbox;
     this.#events = events;
     addEventListener("online", () => this.#retryNow());
-    addEventListener("offline", () => this.#socket?.close());
+    addEventListener("offline", () => this.#drop(1000, "offline"));
   }
 
   /** The name the room knows this person by (as the room normalised it). */
@@ -208,6 +208,14 @@ export class ChatConnection {
     this.#retryTimer = setTimeout(() => this.#open(), reconnectDelay(this.#attempt, refused));
   }
 
+  /** Gives up on the socket now: a dead link's closing handshake may never finish. */
+  #drop(code: number, reason: string): void {
+    const socket = this.#socket;
+    if (!socket) return;
+    socket.close(code, reason);
+    this.#closed(CLOSE_CODES.goingAway);
+  }
+
   #retryNow(): void {
     if (this.#stopped || this.#socket) return;
     this.#open();
@@ -219,7 +227,7 @@ export class ChatConnection {
       if (!this.#isOpen()) return;
       this.#socket?.send("ping");
       // No pong in time: the connection is dead even if the browser has not noticed.
-      this.#pongDeadline = setTimeout(() => this.#socket?.close(4000, "heartbeat timeout"), HEARTBEAT_TIMEOUT_MS);
+      this.#pongDeadline = setTimeout(() => this.#drop(4000, "heartbeat timeout"), HEARTBEAT_TIMEOUT_MS);
     }, HEARTBEAT_MS);
   }
 
