@@ -66,6 +66,14 @@ export class PresenceLines {
     this.#set(name, false, LEAVE_GRACE_MS);
   }
 
+  /** Someone wrote: a join not yet told is told now, so it comes before their words. */
+  spoke(name: string): void {
+    if (!this.#due.has(name) || !this.#here.has(name)) return;
+    const now = Date.now();
+    for (const [other, due] of this.#due) if (this.#here.has(other) && due > now) this.#due.set(other, now);
+    this.#flush();
+  }
+
   #set(name: string, here: boolean, wait: number): void {
     if (here) this.#here.add(name);
     else this.#here.delete(name);

@@ -136,6 +136,7 @@ function enterRoom(name: string): void {
     },
     message(message, live) {
       typing.stop(message.name);
+      if (live) presence.spoke(message.name);
       const mine = message.name === me();
       const mentioned = log.addMessage(message, mine);
       attention.seen(message.seq, !mine, live);
