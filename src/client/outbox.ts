@@ -86,11 +86,14 @@ export class Outbox {
   #persist(id: string, entry: OutboxEntry | null): void {
     const stored = load(this.#key);
     const index = stored.findIndex((e) => e.id === id);
-    const { autoRetried: _, ...kept } = entry ?? ({} as OutboxEntry);
     if (entry === null) {
       if (index >= 0) stored.splice(index, 1);
-    } else if (index >= 0) stored[index] = kept;
-    else stored.push(kept);
+    } else {
+      // The quiet retry is per visit: after a reload the room gets another chance.
+      const { autoRetried: _, ...kept } = entry;
+      if (index >= 0) stored[index] = kept;
+      else stored.push(kept);
+    }
     writeJson(this.#key, stored);
   }
 }
