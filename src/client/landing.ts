@@ -1,5 +1,6 @@
 import { canonicalRoom, privateRoomName } from "../room-name";
-import { byId } from "./dom";
+import { byId, el } from "./dom";
+import { recentRooms } from "./recent-rooms";
 
 const form = byId("join-form", HTMLFormElement);
 const input = byId("room-input", HTMLInputElement);
@@ -23,3 +24,17 @@ input.addEventListener("input", () => {
   error.textContent = "";
   input.removeAttribute("aria-invalid");
 });
+
+// Rooms this browser visited, newest first: one click back into a conversation.
+const recent = recentRooms();
+if (recent.length > 0) {
+  const list = byId("recent-list", HTMLUListElement);
+  for (const { room } of recent) {
+    const link = el("a", "recent-room", `#${room}`);
+    link.href = `/${room}`;
+    const item = el("li");
+    item.append(link);
+    list.append(item);
+  }
+  byId("recent", HTMLElement).hidden = false;
+}

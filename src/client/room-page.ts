@@ -1,19 +1,28 @@
-import { LIMITS, parseName } from "../protocol";
+import { parseName } from "../protocol";
 import { canonicalRoom } from "../room-name";
+import { Announcer } from "./announcer";
+import { Attention } from "./attention";
+import { readText, writeText } from "./browser-store";
 import { ChatConnection, type ConnectionState } from "./chat-connection";
 import { ChatLog } from "./chat-log";
+import { Composer } from "./composer";
 import { byId, el } from "./dom";
+import { Notifier } from "./notifier";
+import { Outbox } from "./outbox";
+import { type PresenceChange, PresenceLines, presenceText } from "./presence-lines";
+import { rememberRoom } from "./recent-rooms";
+import { TypingIndicator } from "./typing-indicator";
 
 const NAME_KEY = "parley:name";
-// How long "X is typing…" stays up without a new notice (they come every 2 s).
-const TYPING_SHOWN_MS = 4_000;
 const COPY_FEEDBACK_MS = 2_500;
 const STATUS_TEXT: Record<ConnectionState, string> = {
   connecting: "Connecting…",
+  "catching-up": "Catching up…",
   connected: "Connected",
   reconnecting: "Reconnecting…",
   offline: "Offline",
   full: "Room is full: retrying…",
+  busy: "Too many connections from your network: retrying…",
 };
 
 const room = canonicalRoom(location.pathname.slice(1)) ?? "lobby";
@@ -27,20 +36,12 @@ roomTitle.title = `#${room}`; // the full name when a phone cuts it short
 document.title = `#${room} · Parley`;
 setUpCopyLink();
 
-const presetName = new URLSearchParams(location.search).get("name") ?? readStoredName();
+const presetName = new URLSearchParams(location.search).get("name") ?? readText(NAME_KEY);
 const preset = presetName === null ? null : parseName(presetName);
 if (preset?.ok) {
   enterRoom(preset.value);
 } else {
   askForName();
-}
-
-function readStoredName(): string | null {
-  try {
-    return localStorage.getItem(NAME_KEY);
-  } catch {
-    return null; // storage disabled
-  }
 }
 
 function askForName(): void {
@@ -58,11 +59,7 @@ function askForName(): void {
       input.setAttribute("aria-invalid", "true");
       return;
     }
-    try {
-      localStorage.setItem(NAME_KEY, name.value);
-    } catch {
-      // Not kept, but the chat still works.
-    }
+    writeText(NAME_KEY, name.value);
     joinSection.hidden = true;
     enterRoom(name.value);
   });
@@ -70,128 +67,130 @@ function askForName(): void {
 
 function enterRoom(name: string): void {
   chatSection.hidden = false;
-  const scroller = byId("log-scroller", HTMLElement);
-  const log = new ChatLog(byId("log", HTMLOListElement), scroller, byId("jump", HTMLButtonElement));
+  rememberRoom(room);
+  const outbox = new Outbox(room);
   const onlineList = byId("online", HTMLUListElement);
   const onlineCount = byId("online-count", HTMLElement);
-  const typingLine = byId("typing", HTMLElement);
-  const form = byId("message-form", HTMLFormElement);
-  const input = byId("message-input", HTMLTextAreaElement);
-  const formError = byId("message-error", HTMLElement);
-  const typers = new Map<string, ReturnType<typeof setTimeout>>();
-  let unread = 0;
+  const announcer = new Announcer(byId("announcer", HTMLElement));
+  const typing = new TypingIndicator(byId("typing", HTMLElement));
+  const notifier = new Notifier(byId("notify", HTMLButtonElement), room);
+  const composer = new Composer(
+    {
+      form: byId("message-form", HTMLFormElement),
+      input: byId("message-input", HTMLTextAreaElement),
+      counter: byId("message-count", HTMLElement),
+      error: byId("message-error", HTMLElement),
+    },
+    room,
+  );
+  const attention = new Attention(room, (seenBefore) => log.markNewAfter(seenBefore));
+  // Read before this visit's history marks anything read.
+  const lastReadBefore = attention.lastRead();
+  const me = () => connection.name;
+  const log = new ChatLog(
+    byId("log", HTMLOListElement),
+    byId("log-scroller", HTMLElement),
+    byId("jump", HTMLButtonElement),
+    me,
+  );
+
+  // Consecutive presence lines of one kind grow one line instead of adding more.
+  let lastLine: { item: HTMLLIElement; change: PresenceChange } | null = null;
+  const presence = new PresenceLines(me, (change) => {
+    if (lastLine && log.lastStored() === lastLine.item && lastLine.change.event === change.event) {
+      lastLine.change.names.push(...change.names);
+      lastLine.item.textContent = presenceText(lastLine.change);
+    } else {
+      lastLine = { item: log.addNotice(presenceText(change), "notice presence"), change };
+    }
+    announcer.say(presenceText(change));
+  });
 
   // A big room lists the first names only; the count is always everyone.
   const showOnline = ({ online, onlineCount: count }: { online: string[]; onlineCount: number }) => {
-    const items = online.map((n) => el("li", n === name ? "me" : undefined, n));
+    const items = online.map((n) => {
+      const item = el("li", n === me() ? "me" : undefined, n);
+      item.dir = "auto";
+      return item;
+    });
     if (count > online.length) items.push(el("li", "more", `and ${count - online.length} more`));
     onlineList.replaceChildren(...items);
     onlineCount.textContent = String(count);
   };
-  const showTypers = () => {
-    const names = [...typers.keys()];
-    typingLine.textContent =
-      names.length === 0
-        ? ""
-        : names.length === 1
-          ? `${names[0]} is typing…`
-          : names.length === 2
-            ? `${names[0]} and ${names[1]} are typing…`
-            : "Several people are typing…";
-  };
-  const stopTyping = (who: string) => {
-    clearTimeout(typers.get(who));
-    if (typers.delete(who)) showTypers();
-  };
-  const countUnread = () => {
-    if (!document.hidden) return;
-    unread++;
-    document.title = `(${unread}) #${room} · Parley`;
-  };
-  document.addEventListener("visibilitychange", () => {
-    if (document.hidden) return;
-    unread = 0;
-    document.title = `#${room} · Parley`;
-  });
 
   let welcomed = false;
-  const connection = new ChatConnection(location.href, room, name, {
+  const connection = new ChatConnection(location.href, room, name, outbox, {
     state(state) {
       status.textContent = STATUS_TEXT[state];
       status.dataset.state = state;
       chatSection.dataset.connection = state; // the Online list dims while it may be stale
     },
-    welcome(frame) {
+    welcome(frame, reconnected) {
       showOnline(frame);
-      if (!welcomed && frame.history.length === 0) log.addNotice(`Welcome to #${room}. Say hello!`);
+      presence.welcome(frame.online, frame.onlineCount <= frame.online.length);
+      if (!reconnected) {
+        if (frame.history.length === 0) log.addNotice(`Welcome to #${room}. Say hello!`);
+        else if (lastReadBefore > 0) log.markNewAfter(lastReadBefore);
+      }
       welcomed = true;
     },
-    message(message) {
-      stopTyping(message.name);
-      log.addMessage(message, message.name === name);
-      countUnread();
+    message(message, live) {
+      typing.stop(message.name);
+      if (live) presence.spoke(message.name);
+      const mine = message.name === me();
+      const mentioned = log.addMessage(message, mine);
+      attention.seen(message.seq, !mine, live);
+      if (!live || mine || !welcomed) return;
+      announcer.say(`${message.name}: ${message.text}`);
+      notifier.message(message.name, message.text, mentioned, attention.away());
     },
-    outbox(entry, seq) {
-      log.updateOwn(entry, name, seq);
+    outbox(entry, stored) {
+      log.updateOwn(entry, stored);
+      if (stored) attention.seen(stored.seq, false, false);
     },
     presence(frame) {
       showOnline(frame);
-      if (frame.name !== name) log.addNotice(`${frame.name} ${frame.event === "join" ? "joined" : "left"}`);
-      if (frame.event === "leave") stopTyping(frame.name);
+      if (frame.event === "join") presence.join(frame.name);
+      else {
+        presence.leave(frame.name);
+        typing.stop(frame.name);
+      }
     },
     typing(who) {
-      clearTimeout(typers.get(who));
-      typers.set(
-        who,
-        setTimeout(() => stopTyping(who), TYPING_SHOWN_MS),
-      );
-      showTypers();
+      typing.typing(who);
     },
     error(frame) {
-      formError.textContent = frame.message;
+      // Identity and moderation refusals too: said in the room's words, never thrown.
+      composer.say(frame.message);
     },
   });
-  log.onRetry = (id) => {
-    connection.retry(id);
-    input.focus(); // the Retry button is gone now
+  log.actions = {
+    retry(id) {
+      connection.retry(id);
+      composer.focus(); // the Retry button is gone now
+    },
+    edit(id, text) {
+      connection.discard(id);
+      log.removeOwn(id);
+      composer.edit(text);
+    },
+    discard(id) {
+      connection.discard(id);
+      log.removeOwn(id);
+      composer.focus();
+    },
   };
-
-  // Grow with the text up to the CSS max-height, then scroll inside.
-  const fitInput = () => {
-    input.style.height = "auto";
-    input.style.height = `${input.scrollHeight + input.offsetHeight - input.clientHeight}px`;
-  };
-  const submit = () => {
-    const text = input.value.trim();
-    if (text.length === 0) return;
-    if ([...text].length > LIMITS.textMax) {
-      formError.textContent = `Messages are at most ${LIMITS.textMax} characters.`;
-      return;
-    }
-    formError.textContent = "";
-    connection.send(text);
-    input.value = "";
-    fitInput();
-    input.focus();
-  };
-  form.addEventListener("submit", (event) => {
+  composer.onSend = (text) => connection.send(text);
+  composer.onTyping = () => connection.typing();
+  // Unsent messages survive closing (they are kept in this browser), but only reach the room when the page is back.
+  addEventListener("beforeunload", (event) => {
+    if (!outbox.hasUnsent()) return;
     event.preventDefault();
-    submit();
-  });
-  input.addEventListener("keydown", (event) => {
-    // Enter sends; Shift+Enter makes a new line.
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      submit();
-    }
-  });
-  input.addEventListener("input", () => {
-    fitInput();
-    if (input.value.trim() !== "") connection.typing();
+    event.returnValue = "";
   });
 
   connection.start();
-  input.focus();
+  composer.focus();
 }
 
 function setUpCopyLink(): void {

@@ -228,16 +228,74 @@ describe("chatting in a real browser", () => {
     expectNoPageProblems();
   });
 
-  it("marks a refused message as not sent, with a retry", async () => {
+  it("says why a message was refused, inline, and offers Edit and Discard instead of a hopeless Retry", async () => {
     const room = newRoom();
     const alice = await openRoom(await person("alice"), server.url, room, "Alice");
-    // A bell character passes the page but the room refuses it.
-    await sendMessage(alice, "ring \u0007 ring");
-    const own = alice.getByRole("log").getByRole("listitem").filter({ hasText: "ring" });
+    // A pasted form feed passes the page but the room refuses it.
+    await sendMessage(alice, "page one\fpage two");
+    const own = alice.getByRole("log").getByRole("listitem").filter({ hasText: "page one" });
     await own.getByText("Not sent").waitFor();
-    await own.getByRole("button", { name: "Retry" }).click();
-    await own.getByText("Not sent").waitFor();
+    await own.getByText("Text must not contain control characters.").waitFor();
+    // It can never succeed as it is: no Retry.
+    expect(await own.getByRole("button", { name: "Retry" }).count()).toBe(0);
+
+    // Edit puts it back in the box without the invisible character, and it goes.
+    await own.getByRole("button", { name: "Edit" }).click();
+    const box = alice.getByLabel("Message", { exact: true });
+    expect(await box.inputValue()).toBe("page one page two");
     await expect.poll(() => alice.evaluate(() => document.activeElement?.id)).toBe("message-input");
+    expect(await own.count()).toBe(0);
+    await box.press("Enter");
+    await alice
+      .getByRole("log")
+      .getByRole("listitem")
+      .filter({ hasText: "page one page two" })
+      .getByText("Sent", { exact: true })
+      .waitFor();
+
+    // Discard drops a refused one for good, also after a reload.
+    await sendMessage(alice, "ring \u0007 ring");
+    const bell = alice.getByRole("log").getByRole("listitem").filter({ hasText: "ring" });
+    await bell.getByText("Not sent").waitFor();
+    await alice.reload();
+    await waitForStatus(alice, "Connected");
+    await bell.getByText("Not sent").waitFor();
+    await bell.getByRole("button", { name: "Discard" }).click();
+    expect(await bell.count()).toBe(0);
+    await alice.reload();
+    await waitForStatus(alice, "Connected");
+    await waitForMessage(alice, "page one page two");
+    expect(await bell.count()).toBe(0);
+    expectNoPageProblems();
+  });
+
+  it("takes typing away within 3 s of the draft being cleared, and never shows you typing from your other tab", async () => {
+    const room = newRoom();
+    const { context, page: alice } = await newPerson(browser, problems, "alice");
+    contexts.push(context);
+    await openRoom(alice, server.url, room, "Alice");
+    // Alice's second tab: same browser, same name.
+    const aliceTab2 = await openRoom(problems.watch(await context.newPage(), "alice-tab2"), server.url, room, "Alice");
+    const bob = await openRoom(await person("bob"), server.url, room, "Bob");
+    const box = alice.getByLabel("Message", { exact: true });
+
+    await box.pressSequentially("On my way", { delay: 40 });
+    await bob.getByText("Alice is typing…").waitFor();
+    // Her other tab got the same notice but does not show her to herself.
+    expect(await aliceTab2.locator("#typing").textContent()).toBe("");
+
+    // She clears her draft and stops: the line goes within the 3 s the notice lives.
+    await box.fill("");
+    await bob.getByText("Alice is typing…").waitFor({ state: "detached", timeout: 3_500 });
+
+    // Typing on and on keeps it up, longer than one notice lives (the page repeats it every 2 s while the draft changes).
+    await box.pressSequentially("la ", { delay: 80 });
+    await bob.getByText("Alice is typing…").waitFor();
+    for (let i = 0; i < 14; i++) {
+      await box.pressSequentially("la ", { delay: 80 });
+      expect(await bob.locator("#typing").textContent()).toBe("Alice is typing…");
+    }
+    expect(await aliceTab2.locator("#typing").textContent()).toBe("");
     expectNoPageProblems();
   });
 

@@ -77,8 +77,10 @@ async function converse(room: string, alice: Page, others: Page[]): Promise<void
 
 describe("layout from a phone to a desktop", () => {
   it("shows everything on a 360 px phone without horizontal scrolling", async () => {
-    const room = `layout-${crypto.randomUUID()}`;
-    const longName = "Maximilian Alexander Sebastian";
+    // The longest a person is likely to pick: a 56-character room and a 32-character name without a space.
+    const room = `layout-${crypto.randomUUID()}`.padEnd(56, "x");
+    const longName = "Maximilian_Alexander_Sebastian_Q";
+    expect([room.length, longName.length]).toEqual([56, 32]);
     const phone = await openRoom(
       await person("phone", { viewport: PHONE, hasTouch: true, isMobile: true }),
       server.url,
@@ -86,7 +88,15 @@ describe("layout from a phone to a desktop", () => {
       longName,
     );
     const bob = await openRoom(await person("bob", { viewport: DESKTOP }), server.url, room, "Bob");
+    const carol = await openRoom(
+      await person("carol", { viewport: DESKTOP }),
+      server.url,
+      room,
+      "Carolina_Wilhelmina_Featherstone",
+    );
+    await sendMessage(carol, "Hi from the longest name in the room");
     await converse(room, phone, [bob]);
+    await waitForMessage(phone, "Hi from the longest name in the room");
     await phone
       .getByRole("log")
       .getByText(/^A long link/)
@@ -95,6 +105,7 @@ describe("layout from a phone to a desktop", () => {
     await phone.getByText("Bob is typing…").waitFor();
 
     expect(await horizontalOverflow(phone)).toEqual([]);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
     for (const locator of [
       phone.getByRole("status"),
       phone.getByRole("button", { name: "Copy link" }),

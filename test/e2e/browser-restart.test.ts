@@ -141,4 +141,40 @@ describe("the dev server restarting mid-conversation", () => {
     const seen = problems.take();
     expect(seen.filter((problem) => !OUTAGE_NOISE.test(problem))).toEqual([]);
   });
+
+  it("shows no one joining or leaving when a restart brings everyone back", async () => {
+    const persistTo = mkdtempSync(join(tmpdir(), "parley-restart-"));
+    const first = await startDevServer({ persistTo });
+    servers.push(first);
+    relay.target(first.port);
+
+    const room = `restart-${crypto.randomUUID()}`;
+    const people = await Promise.all(
+      ["Alice", "Bob", "Carol"].map(async (name) => openRoom(await person(name.toLowerCase()), relay.url, room, name)),
+    );
+    const [alice, bob] = people as [Page, Page, Page];
+    await sendMessage(alice, "before the restart");
+    for (const page of people) await waitForMessage(page, "before the restart");
+    // Joins seen before the restart are settled (Bob and Carol came after Alice).
+    await expect.poll(() => alice.getByRole("log").locator(".presence").count(), { timeout: WAIT_MS }).toBe(1);
+    const before = await Promise.all(people.map((p) => p.getByRole("log").locator(".presence").allTextContents()));
+
+    relay.target(null);
+    await first.stop();
+    await Promise.all(people.map((p) => waitForStatus(p, "Reconnecting…")));
+    const second = await startDevServer({ persistTo });
+    servers.push(second);
+    relay.target(second.port);
+    await Promise.all(people.map((p) => waitForStatus(p, "Connected")));
+    await sendMessage(bob, "back again");
+    for (const page of people) await waitForMessage(page, "back again");
+    // Longer than a join takes to be told: nothing new was said about anyone.
+    await alice.waitForTimeout(3_000);
+    const after = await Promise.all(people.map((p) => p.getByRole("log").locator(".presence").allTextContents()));
+    expect(after).toEqual(before);
+    for (const page of people) {
+      expect(await page.getByRole("list", { name: "Online" }).getByRole("listitem").count()).toBe(3);
+    }
+    expect(problems.take().filter((problem) => !OUTAGE_NOISE.test(problem))).toEqual([]);
+  });
 });

@@ -1,0 +1,99 @@
+import { isRecord, readJson, writeJson } from "./browser-store";
+
+/** One message this person wrote that the room has not acknowledged yet. */
+export type OutboxEntry = {
+  id: string;
+  text: string;
+  /** When it was written, by this browser's clock (the room's clock replaces it once stored). */
+  ts: number;
+  state: "pending" | "failed";
+  /** Why the room refused it, in its words. */
+  error?: string;
+  /** A failure that may pass on another try (the room could not store it), so Retry makes sense. */
+  retryable?: boolean;
+  /** A `not_stored` refusal is retried by itself once before it is shown as failed. */
+  autoRetried?: boolean;
+};
+
+function parseEntry(v: unknown): OutboxEntry | null {
+  if (!isRecord(v)) return null;
+  const { id, text, ts, state, error, retryable } = v;
+  if (typeof id !== "string" || typeof text !== "string" || typeof ts !== "number") return null;
+  if (state !== "pending" && state !== "failed") return null;
+  const entry: OutboxEntry = { id, text, ts, state };
+  if (typeof error === "string") entry.error = error;
+  if (retryable === true) entry.retryable = true;
+  return entry;
+}
+
+function load(key: string): OutboxEntry[] {
+  const raw = readJson(key);
+  return Array.isArray(raw) ? raw.map(parseEntry).filter((e): e is OutboxEntry => e !== null) : [];
+}
+
+/**
+ * The messages not yet stored by the room, first written first, kept in
+ * localStorage per room so that a reload, a closed tab or a browser restart
+ * loses nothing: they are sent again with their original ids, and the room
+ * stores each id once.
+ *
+ * Each change re-reads storage and changes only its own entry, so two tabs of
+ * one room do not erase each other's messages.
+ */
+export class Outbox {
+  readonly #key: string;
+  readonly #entries: OutboxEntry[];
+
+  constructor(room: string) {
+    this.#key = `parley:outbox:${room}`;
+    this.#entries = load(this.#key);
+  }
+
+  /** In the order they were written. */
+  entries(): readonly OutboxEntry[] {
+    return this.#entries;
+  }
+
+  get(id: string): OutboxEntry | undefined {
+    return this.#entries.find((e) => e.id === id);
+  }
+
+  /** The next one to send: the oldest pending (failed ones wait for the person). */
+  next(): OutboxEntry | undefined {
+    return this.#entries.find((e) => e.state === "pending");
+  }
+
+  hasUnsent(): boolean {
+    return this.#entries.length > 0;
+  }
+
+  add(entry: OutboxEntry): void {
+    this.#entries.push(entry);
+    this.#persist(entry.id, entry);
+  }
+
+  /** Saves an entry changed in place. */
+  update(entry: OutboxEntry): void {
+    this.#persist(entry.id, entry);
+  }
+
+  remove(id: string): void {
+    const index = this.#entries.findIndex((e) => e.id === id);
+    if (index >= 0) this.#entries.splice(index, 1);
+    this.#persist(id, null);
+  }
+
+  #persist(id: string, entry: OutboxEntry | null): void {
+    const stored = load(this.#key);
+    const index = stored.findIndex((e) => e.id === id);
+    if (entry === null) {
+      if (index >= 0) stored.splice(index, 1);
+    } else {
+      // The quiet retry is per visit: after a reload the room gets another chance.
+      const { autoRetried: _, ...kept } = entry;
+      if (index >= 0) stored[index] = kept;
+      else stored.push(kept);
+    }
+    writeJson(this.#key, stored);
+  }
+}

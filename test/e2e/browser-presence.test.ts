@@ -1,0 +1,92 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  launchChromium,
+  newPerson,
+  openRoom,
+  PageProblems,
+  sendMessage,
+  WAIT_MS,
+  waitForMessage,
+  waitForStatus,
+} from "../support/browser";
+import { type DevServer, startDevServer } from "../support/dev-server";
+
+let server: DevServer;
+let browser: Browser;
+const problems = new PageProblems();
+const contexts: { close: () => Promise<void> }[] = [];
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startDevServer(), launchChromium()]);
+});
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((c) => c.close()));
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const newRoom = () => `presence-${crypto.randomUUID()}`;
+
+async function person(label: string) {
+  const made = await newPerson(browser, problems, label);
+  contexts.push(made.context);
+  return made;
+}
+
+const presenceLines = (page: Page) => page.getByRole("log").locator(".presence").allTextContents();
+
+describe("presence that tells the truth", () => {
+  it("collapses people coming and going into one line each way", async () => {
+    const room = newRoom();
+    const { page: alice } = await person("alice");
+    await openRoom(alice, server.url, room, "Alice");
+
+    const names = ["Ann", "Bo", "Cy", "Di", "Ed", "Flo", "Gus"];
+    const crowd = await Promise.all(names.map(async (name) => (await person(name)).context));
+    const pages = await Promise.all(crowd.map((c) => c.newPage()));
+    await Promise.all(
+      pages.map((p, i) => openRoom(problems.watch(p, names[i] ?? ""), server.url, room, names[i] ?? "")),
+    );
+    // One line, growing as they arrive, not seven.
+    await expect
+      .poll(async () => (await presenceLines(alice)).join(" | "), { timeout: WAIT_MS })
+      .toMatch(/^\w+, \w+ and 5 others joined$/);
+    await expect.poll(() => alice.locator(".people-title").textContent(), { timeout: WAIT_MS }).toBe("Online 8");
+
+    // A reload is not leaving: nobody hears about it.
+    await pages[0]?.reload();
+    await waitForStatus(pages[0] as Page, "Connected");
+
+    await Promise.all(crowd.map((c) => c.close()));
+    await expect
+      .poll(async () => (await presenceLines(alice)).join(" | "), { timeout: WAIT_MS })
+      .toMatch(/^\w+, \w+ and 5 others joined \| \w+, \w+ and 5 others left$/);
+    expect(problems.take()).toEqual([]);
+  });
+
+  it("reads new messages to screen readers one at a time, and not the history on joining", async () => {
+    const room = newRoom();
+    const { page: alice } = await person("alice");
+    await openRoom(alice, server.url, room, "Alice");
+    for (const text of ["old one", "old two", "old three"]) await sendMessage(alice, text);
+    await alice.getByRole("log").getByRole("listitem").filter({ hasText: "old three" }).getByText("Sent").waitFor();
+
+    const { page: bob } = await person("bob");
+    await openRoom(bob, server.url, room, "Bob");
+    await waitForMessage(bob, "old three");
+    // The log is not a live region (it would read all of the history); a polite one speaks instead.
+    expect(await bob.getByRole("log").getAttribute("aria-live")).toBe("off");
+    const announcer = bob.locator("[aria-live='polite']#announcer");
+    expect(await announcer.textContent()).toBe("");
+
+    await sendMessage(alice, "fresh news");
+    await expect.poll(() => announcer.textContent(), { timeout: WAIT_MS }).toBe("Alice: fresh news");
+    await sendMessage(alice, "and more");
+    // One at a time: the second waits its turn, then replaces the first.
+    await expect.poll(() => announcer.textContent(), { timeout: WAIT_MS }).toBe("Alice: and more");
+    expect(problems.take()).toEqual([]);
+  });
+});

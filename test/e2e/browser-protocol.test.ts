@@ -1,0 +1,181 @@
+import type { Browser, Page, WebSocketRoute } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, newPerson, PageProblems, sendMessage, WAIT_MS, waitForStatus } from "../support/browser";
+import { type DevServer, startDevServer } from "../support/dev-server";
+
+// The page against a stand-in room (Playwright's WebSocket routing): version 2
+// behaviour the server may not have yet, and failures a real room rarely makes.
+
+let server: DevServer;
+let browser: Browser;
+const problems = new PageProblems();
+const contexts: { close: () => Promise<void> }[] = [];
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startDevServer(), launchChromium()]);
+});
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((c) => c.close()));
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+type Frame = Record<string, unknown>;
+
+/** A fake room socket: records what the page sends, and sends what the test says. */
+async function fakeRoom(page: Page) {
+  const room = {
+    fromPage: [] as Frame[],
+    urls: [] as URL[],
+    charsSent: 0,
+    socket: null as WebSocketRoute | null,
+    send(frame: Frame) {
+      const text = JSON.stringify(frame);
+      room.charsSent += text.length;
+      room.socket?.send(text);
+    },
+    framesOfType: (type: string) => room.fromPage.filter((f) => f.type === type),
+  };
+  await page.routeWebSocket(
+    (url) => url.pathname.endsWith("/ws"),
+    (ws) => {
+      room.socket = ws;
+      room.charsSent = 0; // counted per socket, like the page
+      room.urls.push(new URL(ws.url()));
+      ws.onMessage((message) => {
+        if (message === "ping") ws.send("pong");
+        else if (typeof message === "string") room.fromPage.push(JSON.parse(message) as Frame);
+      });
+    },
+  );
+  return room;
+}
+
+const message = (seq: number) => ({
+  type: "message",
+  seq,
+  id: `m${seq}`,
+  name: "Bob",
+  text: `message ${seq}`,
+  ts: Date.now(),
+});
+const welcome = (room: string, extra: Frame) => ({
+  type: "welcome",
+  room,
+  name: "Alice",
+  online: ["Alice", "Bob"],
+  onlineCount: 2,
+  history: [],
+  lastSeq: 0,
+  more: false,
+  ...extra,
+});
+
+async function alicePage() {
+  const { context, page } = await newPerson(browser, problems, "alice");
+  contexts.push(context);
+  return page;
+}
+
+const texts = (page: Page) => page.getByRole("log").locator(".message .text").allTextContents();
+
+describe("the page and the room's version 2 protocol", () => {
+  it("catches up page by page before sending, and reports what it received", async () => {
+    const roomName = `proto-${crypto.randomUUID()}`;
+    const page = await alicePage();
+    const room = await fakeRoom(page);
+    await page.goto(`${server.url}/${roomName}?name=Alice`);
+    await expect.poll(() => room.urls.length).toBe(1);
+    room.send(welcome(roomName, { history: [message(1), message(2), message(3)], lastSeq: 6, more: true }));
+    await waitForStatus(page, "Catching up…");
+    await expect.poll(() => room.framesOfType("catchup")).toEqual([expect.objectContaining({ since: 3 })]);
+
+    // Typed while catching up: kept until the page has everything.
+    await sendMessage(page, "typed while catching up");
+    await page.getByRole("log").getByText("Sending…").waitFor();
+    const first = room.framesOfType("catchup")[0] as Frame;
+    room.send({ type: "catchup", id: first.id, history: [message(4), message(5)], lastSeq: 6, more: true });
+    await expect.poll(() => room.framesOfType("catchup")).toHaveLength(2);
+    expect(room.framesOfType("catchup")[1]).toEqual(expect.objectContaining({ since: 5 }));
+    expect(room.framesOfType("send")).toEqual([]);
+
+    const second = room.framesOfType("catchup")[1] as Frame;
+    room.send({ type: "catchup", id: second.id, history: [message(6)], lastSeq: 6, more: false });
+    await waitForStatus(page, "Connected");
+    await expect.poll(() => room.framesOfType("send")).toHaveLength(1);
+    const send = room.framesOfType("send")[0] as Frame;
+    expect(send.text).toBe("typed while catching up");
+    room.send({ type: "ack", id: send.id, seq: 7, ts: Date.now() });
+    await page.getByRole("log").getByText("Sent", { exact: true }).waitFor();
+    expect(await texts(page)).toEqual([
+      "message 1",
+      "message 2",
+      "message 3",
+      "message 4",
+      "message 5",
+      "message 6",
+      "typed while catching up",
+    ]);
+
+    // The page says how much it received: every text frame's length but pong's.
+    await expect
+      .poll(() => room.framesOfType("received").at(-1), { timeout: WAIT_MS })
+      .toEqual({ type: "received", chars: room.charsSent });
+
+    // "Too far behind": it comes back by itself, asking from the last seq it has.
+    await room.socket?.close({ code: 1013, reason: "too far behind" });
+    await expect.poll(() => room.urls.length, { timeout: WAIT_MS }).toBe(2);
+    expect(room.urls[1]?.searchParams.get("since")).toBe("7");
+    expect(problems.take()).toEqual([]);
+  });
+
+  it("retries a message the room could not store once by itself, then offers Retry", async () => {
+    const roomName = `proto-${crypto.randomUUID()}`;
+    const page = await alicePage();
+    const room = await fakeRoom(page);
+    await page.goto(`${server.url}/${roomName}?name=Alice`);
+    await expect.poll(() => room.urls.length).toBe(1);
+    room.send(welcome(roomName, {}));
+    await waitForStatus(page, "Connected");
+
+    await sendMessage(page, "keep this");
+    await expect.poll(() => room.framesOfType("send")).toHaveLength(1);
+    const id = room.framesOfType("send")[0]?.id;
+    const refuse = () => room.send({ type: "error", code: "not_stored", message: "the room could not store it", id });
+    refuse();
+    // Tried again by itself, with the same id.
+    await expect.poll(() => room.framesOfType("send"), { timeout: WAIT_MS }).toHaveLength(2);
+    expect(room.framesOfType("send")[1]?.id).toBe(id);
+    refuse();
+    const own = page.getByRole("log").getByRole("listitem").filter({ hasText: "keep this" });
+    await own.getByText("Not sent").waitFor();
+    await own.getByText("The room could not store it.").waitFor();
+    await own.getByRole("button", { name: "Retry" }).click();
+    await expect.poll(() => room.framesOfType("send")).toHaveLength(3);
+    expect(room.framesOfType("send")[2]?.id).toBe(id);
+    room.send({ type: "ack", id, seq: 1, ts: Date.now() });
+    await own.getByText("Sent", { exact: true }).waitFor();
+    expect(problems.take()).toEqual([]);
+  });
+
+  it("says why it was refused, and waits before trying a full room again", async () => {
+    const roomName = `proto-${crypto.randomUUID()}`;
+    const page = await alicePage();
+    const room = await fakeRoom(page);
+    await page.goto(`${server.url}/${roomName}?name=Alice`);
+    await expect.poll(() => room.urls.length).toBe(1);
+    room.send({ type: "error", code: "room_full", message: "this room is full (5000 connections); try again later" });
+    await room.socket?.close({ code: 1013, reason: "room full" });
+    await waitForStatus(page, "Room is full: retrying…");
+    // A refused page waits at least 5 s: it does not join a crowd hammering the room.
+    await page.waitForTimeout(3_000);
+    expect(room.urls).toHaveLength(1);
+
+    await expect.poll(() => room.urls.length, { timeout: 35_000 }).toBe(2);
+    room.send({ type: "error", code: "name_taken", message: "the name Alice is taken in this room" });
+    await page.getByRole("alert").getByText("the name Alice is taken in this room").waitFor();
+    expect(problems.take()).toEqual([]);
+  });
+});
