@@ -17,6 +17,9 @@ export default defineConfig({
                 ALLOWED_ORIGINS: "https://friend.example, not a url",
                 ROOM_SOCKET_LIMIT: "12",
                 ROOM_SOCKETS_PER_ADDRESS: "4",
+                ADMIN_TOKEN: "test-admin-token",
+                ROOM_IDLE_DAYS: "30",
+                HISTORY_DAYS: "365",
               },
               // Small limits, so tests reach them quickly (production's are in wrangler.toml).
               ratelimits: {

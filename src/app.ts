@@ -7,7 +7,7 @@ import { jsonError } from "./http-error";
 import { identify } from "./identity";
 import { type Joiner, joinerUrl } from "./joiner";
 import { isOriginAllowed, parseAllowList } from "./origin";
-import { parseSince } from "./protocol";
+import { parseAdminAction, parseSince } from "./protocol";
 import { canonicalRoom } from "./room-name";
 
 export type AppEnv = { Bindings: Env };
@@ -94,6 +94,24 @@ app.get("/api/rooms/:room", async (c) => {
   return c.json({ room, ...(await c.env.ROOMS.getByName(room).info()) });
 });
 
+// Deployers moderate any room with the ADMIN_TOKEN secret; without it the route does not exist.
+app.post("/api/rooms/:room/moderation", async (c) => {
+  const adminToken = c.env.ADMIN_TOKEN;
+  if (!adminToken) return jsonError(c, 404, "not_found", "moderation by API is not enabled on this deployment");
+  const room = canonicalRoom(c.req.param("room"));
+  if (room === null) return jsonError(c, 400, "bad_room", BAD_ROOM);
+  const given = /^Bearer +(\S+)$/i.exec(c.req.header("Authorization") ?? "")?.[1] ?? "";
+  if (!(await sameSecret(given, adminToken))) {
+    return jsonError(c, 401, "unauthorized", "a valid ADMIN_TOKEN is required as a Bearer token");
+  }
+  const request = parseAdminAction(await c.req.json().catch(() => null));
+  if (!request.ok) return jsonError(c, 400, "bad_request", request.message);
+  const result = await c.env.ROOMS.getByName(room).moderateAsAdmin(request.value);
+  return result.ok
+    ? c.json(result)
+    : jsonError(c, result.code === "forbidden" ? 403 : 404, result.code, result.message);
+});
+
 app.all("/api/*", (c) => jsonError(c, 404, "not_found", `no API route ${c.req.method} ${c.req.path}`));
 
 app.get("/", (c) => servePage(c.env, c.req.url, "/index.html"));
@@ -131,6 +149,13 @@ async function mayConnect(env: Env, ip: string | undefined): Promise<boolean> {
   if (env.CONNECT_RATE_LIMIT === "off") return true;
   const { success } = await env.CONNECT_LIMITER.limit({ key: ip ?? "unknown" });
   return success;
+}
+
+/** Compares secrets in constant time (by their digests, so lengths leak nothing either). */
+async function sameSecret(given: string, expected: string): Promise<boolean> {
+  const digest = (s: string) => crypto.subtle.digest("SHA-256", new TextEncoder().encode(s));
+  const [a, b] = await Promise.all([digest(given), digest(expected)]);
+  return crypto.subtle.timingSafeEqual(a, b);
 }
 
 /** The room sees a hash of the client's address, never the address. */

@@ -7,6 +7,7 @@ import { MessageStore, NotStoredError, type Refused, type Retention } from "./me
 import { Moderation } from "./moderation";
 import { NameClaims } from "./name-claims";
 import {
+  type AdminAction,
   type BatchableFrame,
   type CatchupRequest,
   type ChatMessage,
@@ -313,7 +314,7 @@ export class ChatRoom extends DurableObject<Env> {
     if (!traffic) {
       traffic = {
         bucket: new TokenBucket(LIMITS.rateBurst, LIMITS.ratePerSecond, now),
-        reports: new TokenBucket(LIMITS.rateBurst, LIMITS.reportsPerSecond, now),
+        reports: new TokenBucket(LIMITS.housekeepingBurst, LIMITS.housekeepingPerSecond, now),
         refusedInARow: 0,
         lastFrameAt: now,
       };
@@ -450,8 +451,8 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   /**
-   * Kick, ban or unban the person going by `name`. Not for members, and never
-   * on the owner or on oneself.
+   * Kick, ban or unban the person going by `name`. Not for members, never on
+   * oneself, and on the owner only for the deployer.
    */
   #moderate(
     actor: { author: string; name: string; moderator: boolean },
@@ -469,8 +470,9 @@ export class ChatRoom extends DurableObject<Env> {
     }
     const target = this.#names.identityOf(skeleton, now);
     if (!target) return { refused: "not_found" };
-    if (target.identity === actor.author || target.identity === this.#moderation.owner())
-      return { refused: "forbidden" };
+    // Only the deployer acts on a room's owner.
+    const onOwner = target.identity === this.#moderation.owner() && actor.author !== ADMIN.author;
+    if (target.identity === actor.author || onOwner) return { refused: "forbidden" };
     const shown = target.name ?? this.#nameOf(target.identity) ?? name;
     const event = this.#store.moderation(actor, clientId, action, shown, now);
     if (action === "ban") {
@@ -485,7 +487,7 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** A deployer's action through `POST /api/rooms/<room>/moderation`: any room, any person. */
   moderateAsAdmin(
-    request: { action: "delete"; target: number } | { action: ModerationAction; name: string; minutes?: number },
+    request: AdminAction,
   ): { ok: true; seq: number } | { ok: false; code: "not_found" | "forbidden"; message: string } {
     const now = Date.now();
     const clientId = crypto.randomUUID();

@@ -15,6 +15,8 @@ export type HttpErrorCode =
   | "name_taken"
   | "banned"
   | "not_found"
+  | "forbidden"
+  | "bad_request"
   | "internal";
 
 export type HttpErrorBody = { error: { code: HttpErrorCode; message: string } };

@@ -36,7 +36,13 @@ export async function identify(
     if (!name.ok) return badName(`the name in your sign-in is refused: ${name.message}`);
     return {
       ok: true,
-      value: { identity: signedIn.identity, name: name.name, skeleton: name.skeleton, role: signedIn.role },
+      value: {
+        identity: signedIn.identity,
+        name: name.name,
+        skeleton: name.skeleton,
+        role: signedIn.role,
+        roleUntil: signedIn.expires,
+      },
     };
   }
   const raw = strictQueryParam(c.req.url, "name");

@@ -279,6 +279,12 @@ export class MessageStore {
             PRUNE_STEP_ROWS,
           );
         }
+        // Later edits and deletions of pruned messages have nothing left to change.
+        this.#sql.exec(
+          "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE target <= ? ORDER BY target LIMIT ?)",
+          cutoff,
+          PRUNE_STEP_ROWS,
+        );
       });
     } catch (error) {
       // Only keeps more than needed; the next step tries again.

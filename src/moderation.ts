@@ -6,7 +6,7 @@ export type Ban = { identity: string; skeleton: string; name: string; until: num
 
 /**
  * Who may moderate a room, and who is banned from it. The owner (device
- * mode) is the first lasting identity to join, kept in `meta`; signed-in
+ * mode) is the first device identity to join, kept in `meta`; signed-in
  * moderators carry the role in their token, and lose it when the token they
  * joined with expires. Roles and bans are checked on every action.
  */
@@ -27,9 +27,9 @@ export class Moderation {
     return this.#owner;
   }
 
-  /** The first lasting identity to join owns the room. */
+  /** In device mode the first device to join owns the room; signed-in rooms have moderators instead. */
   claimOwnership(identity: string): void {
-    if (this.owner() !== null || identity.startsWith("e:")) return;
+    if (!identity.startsWith("d:") || this.owner() !== null) return;
     ensureSchema(this.#sql);
     this.#sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('owner', ?)", identity);
     this.#owner = identity;

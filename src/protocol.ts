@@ -22,8 +22,10 @@ export const LIMITS = {
   rateBurst: 10,
   /** Frames per second a connection may send, sustained (token bucket refill). */
   ratePerSecond: 3,
-  /** `received` reports per second, sustained, on a bucket of their own. */
-  reportsPerSecond: 4,
+  /** `received` reports and `catchup` requests: a bucket of their own, this many at once... */
+  housekeepingBurst: 20,
+  /** ...and this many per second, sustained. */
+  housekeepingPerSecond: 10,
   /** Refused frames in a row after which a flooding connection is closed with 1008. */
   floodCloseAfter: 50,
   /** Names listed in `online`; `onlineCount` always has the full count. */
@@ -281,6 +283,24 @@ function parseModerate(frame: Record<string, unknown>): ParseResult<ModerateFram
     value.minutes = minutes;
   }
   return { ok: true, value };
+}
+
+export type AdminAction =
+  | { action: "delete"; target: number }
+  | { action: ModerationAction; name: string; minutes?: number };
+
+/** The body of a deployer's `POST /api/rooms/<room>/moderation`. */
+export function parseAdminAction(body: unknown): ParseResult<AdminAction> {
+  if (!isRecord(body)) return fail("bad_json", "the body must be a JSON object");
+  if (body.action === "delete") {
+    return isSeq(body.target)
+      ? { ok: true, value: { action: "delete", target: body.target } }
+      : fail("bad_message", "target must be a message's seq");
+  }
+  const parsed = parseModerate({ ...body, id: "admin" });
+  if (!parsed.ok) return fail(parsed.code, parsed.message);
+  const { action, name, minutes } = parsed.value;
+  return { ok: true, value: minutes === undefined ? { action, name } : { action, name, minutes } };
 }
 
 /** Parses one incoming text frame. Pure; never throws. */

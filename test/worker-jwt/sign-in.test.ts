@@ -76,3 +76,53 @@ describe("sign-in with a token (AUTH = jwt)", () => {
     });
   });
 });
+
+describe("signed-in moderators", () => {
+  it("carries role moderator from the token into welcome, and lets them remove others", async () => {
+    const room = freshRoom();
+    const open = async (claims: Record<string, unknown>) => {
+      const client = new TestClient((await connect(room, await token(claims))).webSocket as WebSocket);
+      await client.next("welcome");
+      return client;
+    };
+    const mod = await open({ sub: "mod", name: "Mod", role: "moderator" });
+    const member = await open({ sub: "m", name: "Member" });
+    expect(mod.of("welcome")[0]?.role).toBe("moderator");
+    expect(member.of("welcome")[0]?.role).toBe("member");
+    mod.send({ type: "moderate", id: "k1", action: "kick", name: "Member" });
+    expect(await mod.next("ack", (a) => a.id === "k1")).toMatchObject({ type: "ack" });
+    expect((await member.closed()).code).toBe(1008);
+  });
+
+  it("ends a moderator's powers when the token they joined with expires", async () => {
+    const room = freshRoom();
+    const soon = Math.floor(Date.now() / 1000) + 2;
+    const mod = new TestClient(
+      (
+        await connect(
+          room,
+          await sign({ sub: "mod", name: "Mod", role: "moderator", exp: soon }, env.AUTH_SECRET ?? "", "HS256"),
+        )
+      ).webSocket as WebSocket,
+    );
+    await mod.next("welcome");
+    const member = new TestClient(
+      (await connect(room, await token({ sub: "m", name: "Member" }))).webSocket as WebSocket,
+    );
+    await member.next("welcome");
+    await new Promise((r) => setTimeout(r, 2100));
+    mod.send({ type: "moderate", id: "k2", action: "kick", name: "Member" });
+    expect(await mod.next("error", (e) => e.id === "k2")).toMatchObject({ code: "forbidden" });
+  });
+});
+
+describe("deployers' API without ADMIN_TOKEN", () => {
+  it("does not exist (404)", async () => {
+    const response = await request(`/api/rooms/${freshRoom()}/moderation`, {
+      method: "POST",
+      headers: { Authorization: "Bearer anything" },
+      body: JSON.stringify({ action: "kick", name: "x" }),
+    });
+    expect(response.status).toBe(404);
+  });
+});

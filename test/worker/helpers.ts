@@ -194,6 +194,20 @@ export async function catchUp(client: TestClient): Promise<LogEvent[]> {
   return history;
 }
 
+/** Sends a frame with a fresh id and waits for its ack or error. */
+export async function act(client: TestClient, frame: Record<string, unknown>) {
+  const id = crypto.randomUUID();
+  const from = client.frames.length;
+  client.send({ ...frame, id });
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const answer = client.frames.slice(from).find((f) => (f.type === "ack" || f.type === "error") && f.id === id);
+    if (answer) return answer;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`no answer to ${JSON.stringify(frame)}`);
+}
+
 /** Sends a message and waits for its ack. */
 export async function say(client: TestClient, text: string, id = crypto.randomUUID()) {
   client.send({ type: "send", id, text });

@@ -195,7 +195,12 @@ describe("JWT sign-in with a public JWK (AUTH_PUBLIC_JWK)", () => {
 
   it("admits an RS256 token signed with the private key", async () => {
     const token = await sign(claims({ role: "moderator" }), rsa.privateKey, "RS256");
-    expect(await check(rsaEnv, token)).toMatchObject({ ok: true, identity: "j:user-42", name: "Alice", role: "moderator" });
+    expect(await check(rsaEnv, token)).toMatchObject({
+      ok: true,
+      identity: "j:user-42",
+      name: "Alice",
+      role: "moderator",
+    });
   });
 
   it("admits an ES256 token signed with the private key", async () => {
