@@ -6,6 +6,7 @@ import { type Joiner, readJoiner } from "./joiner";
 import { MessageStore, NotStoredError, type Refused, type Retention } from "./message-store";
 import { Moderation } from "./moderation";
 import { NameClaims } from "./name-claims";
+import { PresenceNews } from "./presence";
 import {
   type AdminAction,
   type BatchableFrame,
@@ -29,8 +30,9 @@ import {
   type ServerMessage,
   type WelcomeFrame,
 } from "./protocol";
+import { Roster } from "./roster";
 import { forgetSchema } from "./schema";
-import { type OnlineList, onlineList, readSession, type Session, writeSession } from "./session";
+import { type OnlineList, readSession, type Session, writeSession } from "./session";
 import { TokenBucket } from "./token-bucket";
 
 export type RoomInfo = OnlineList & { lastSeq: number };
@@ -47,6 +49,8 @@ const DEFAULT_HISTORY_KEEP = 10_000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 // Who acts when the deployer moderates through the API.
 const ADMIN = { author: "admin", name: "an administrator" } as const;
+// Presence news within this long of the last are merged (a crowd joining).
+const PRESENCE_WINDOW_MS = 100;
 // How often a room with sockets looks for dead ones.
 const PRUNE_EVERY_MS = LIMITS.idleTimeoutMs / 2;
 
@@ -61,7 +65,8 @@ export class ChatRoom extends DurableObject<Env> {
   #store: MessageStore;
   readonly #names: NameClaims;
   readonly #moderation: Moderation;
-  readonly #sessions = new Map<WebSocket, Session>();
+  #roster: Roster;
+  readonly #presence: PresenceNews;
   readonly #traffic = new WeakMap<WebSocket, Traffic>();
   readonly #departed = new WeakSet<WebSocket>();
   readonly #fanout: Fanout;
@@ -79,7 +84,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.#moderation = new Moderation(ctx.storage.sql);
     this.#names = new NameClaims(ctx.storage.sql, positiveInt(env.NAME_HOLD_DAYS, DEFAULT_NAME_HOLD_DAYS));
     this.#fanout = new Fanout({
-      sockets: () => this.#sessions.keys(),
+      sockets: () => this.#roster.sockets(),
       send: (ws, payload) => this.#trySend(ws, payload),
       failed: (sockets) => {
         for (const ws of sockets) {
@@ -88,13 +93,24 @@ export class ChatRoom extends DurableObject<Env> {
         }
       },
     });
+    const open: [WebSocket, Session][] = [];
     for (const ws of ctx.getWebSockets()) {
       const session = readSession(ws);
       if (!session || ws.readyState !== WebSocket.OPEN) continue;
-      this.#sessions.set(ws, session);
+      open.push([ws, session]);
       this.#names.restore(session.identity, session.skeleton);
       if (session.catchingUp) this.#fanout.hold(ws);
     }
+    this.#roster = Roster.from(open);
+    this.#presence = new PresenceNews(
+      PRESENCE_WINDOW_MS,
+      () => this.#online(),
+      // Nobody is told of their own coming and going.
+      (frames) => {
+        for (const frame of frames)
+          this.#broadcastExcept(frame, frame.names ? undefined : this.#roster.socketsOf(frame.name));
+      },
+    );
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -128,8 +144,7 @@ export class ChatRoom extends DurableObject<Env> {
     }
     if (joiner.roleUntil !== undefined) session.roleUntil = joiner.roleUntil;
     writeSession(server, session);
-    const wasOnline = this.#isOnline(name);
-    this.#sessions.set(server, session);
+    const first = this.#roster.add(server, session);
     this.#names.use(identity, name, joiner.skeleton, now);
     this.#moderation.claimOwnership(identity);
 
@@ -144,7 +159,9 @@ export class ChatRoom extends DurableObject<Env> {
       more: page.more,
       role: this.#moderation.roleOf(session, now),
     });
-    if (!wasOnline) this.#broadcastExcept({ type: "presence", event: "join", name, ...online }, server);
+    if (first && this.#presence.change(name, "join", now)) {
+      this.#broadcastExcept({ type: "presence", event: "join", name, ...online }, server);
+    }
     if (!this.#alarmSet) {
       if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
       this.#alarmSet = true;
@@ -159,11 +176,11 @@ export class ChatRoom extends DurableObject<Env> {
    */
   admission(joiner: Joiner, now = Date.now()): RoomRefusal | null {
     const limit = this.#socketLimit();
-    if (this.ctx.getWebSockets().length >= limit) {
+    if (this.#roster.size >= limit) {
       return { code: "room_full", message: `this room is full (${limit} connections); try again later` };
     }
     const perAddress = this.#perAddressLimit();
-    if (joiner.address !== "" && this.#socketsFrom(joiner.address) >= perAddress) {
+    if (joiner.address !== "" && this.#roster.fromAddress(joiner.address) >= perAddress) {
       return {
         code: "too_many_connections",
         message: `your network already has ${perAddress} connections to this room; close some tabs or try again later`,
@@ -191,13 +208,13 @@ export class ChatRoom extends DurableObject<Env> {
       this.#receive(ws, data);
     } catch (error) {
       // A bug, not bad input: log it with context; the client sees only a close.
-      console.error("chat-room: failed handling a frame", this.#sessions.get(ws)?.name, error);
+      console.error("chat-room: failed handling a frame", this.#roster.get(ws)?.name, error);
       this.#disconnect(ws, CLOSE_CODES.internalError, "internal error");
     }
   }
 
   #receive(ws: WebSocket, data: string | ArrayBuffer): void {
-    const session = this.#sessions.get(ws) ?? readSession(ws);
+    const session = this.#roster.get(ws) ?? readSession(ws);
     if (!session) {
       console.error("chat-room: socket without a session; closing it");
       this.#disconnect(ws, CLOSE_CODES.internalError, "session lost");
@@ -252,7 +269,7 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   override webSocketError(ws: WebSocket, error: unknown): void {
-    console.error("chat-room: socket error", this.#sessions.get(ws)?.name, error);
+    console.error("chat-room: socket error", this.#roster.get(ws)?.name, error);
     this.#disconnect(ws, CLOSE_CODES.internalError, "socket error");
   }
 
@@ -294,7 +311,7 @@ export class ChatRoom extends DurableObject<Env> {
     for (const ws of this.ctx.getWebSockets()) {
       const lastPing = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
       const lastFrame = this.#traffic.get(ws)?.lastFrameAt ?? 0;
-      const joinedAt = (this.#sessions.get(ws) ?? readSession(ws))?.joinedAt ?? 0;
+      const joinedAt = (this.#roster.get(ws) ?? readSession(ws))?.joinedAt ?? 0;
       if (now - Math.max(lastPing, lastFrame, joinedAt) > LIMITS.idleTimeoutMs) {
         this.#disconnect(ws, CLOSE_CODES.goingAway, "no heartbeat");
         pruned++;
@@ -361,12 +378,6 @@ export class ChatRoom extends DurableObject<Env> {
   #perAddressLimit(): number {
     const configured = positiveInt(this.env.ROOM_SOCKETS_PER_ADDRESS, DEFAULT_SOCKETS_PER_ADDRESS);
     return Math.max(1, Math.min(configured, Math.floor(this.#socketLimit() / 2)));
-  }
-
-  #socketsFrom(address: string): number {
-    let count = 0;
-    for (const session of this.#sessions.values()) if (session.address === address) count++;
-    return count;
   }
 
   #handleSend(ws: WebSocket, session: Session, frame: SendFrame): void {
@@ -503,7 +514,7 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Tells every socket of this person why, then closes them. */
   #closePerson(identity: string, code: "banned" | "kicked", message: string): void {
-    for (const [ws, session] of [...this.#sessions]) {
+    for (const [ws, session] of [...this.#roster.entries()]) {
       if (session.identity !== identity) continue;
       this.#sendError(ws, code, message);
       this.#disconnect(ws, CLOSE_CODES.policyViolation, code);
@@ -511,7 +522,7 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   #nameOf(identity: string): string | undefined {
-    for (const session of this.#sessions.values()) if (session.identity === identity) return session.name;
+    for (const [, session] of this.#roster.entries()) if (session.identity === identity) return session.name;
     return undefined;
   }
 
@@ -541,21 +552,19 @@ export class ChatRoom extends DurableObject<Env> {
     if (this.#departed.has(ws)) return;
     this.#departed.add(ws);
     this.#fanout.remove(ws);
-    const session = this.#sessions.get(ws) ?? readSession(ws);
-    this.#sessions.delete(ws);
+    const removed = this.#roster.remove(ws);
+    const session = removed?.session ?? readSession(ws);
     if (!session) return;
-    this.#names.release(session.identity, session.name, session.skeleton, Date.now());
-    if (this.#isOnline(session.name)) return;
-    this.#broadcastExcept({ type: "presence", event: "leave", name: session.name, ...this.#online() });
-  }
-
-  #isOnline(name: string): boolean {
-    for (const session of this.#sessions.values()) if (session.name === name) return true;
-    return false;
+    const now = Date.now();
+    this.#names.release(session.identity, session.name, session.skeleton, now);
+    if (this.#roster.isOnline(session.name)) return;
+    if (this.#presence.change(session.name, "leave", now)) {
+      this.#broadcastExcept({ type: "presence", event: "leave", name: session.name, ...this.#online() });
+    }
   }
 
   #online(): OnlineList {
-    return onlineList(this.#sessions.values(), LIMITS.onlineListMax);
+    return this.#roster.online(LIMITS.onlineListMax);
   }
 
   #sendWelcome(ws: WebSocket, frame: WelcomeFrame): void {
@@ -567,7 +576,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.#fanout.sendTo(ws, frame);
   }
 
-  #broadcastExcept(frame: BatchableFrame, except?: WebSocket): void {
+  #broadcastExcept(frame: BatchableFrame, except?: WebSocket | ReadonlySet<WebSocket>): void {
     this.#fanout.broadcast(frame, except);
   }
 
@@ -581,7 +590,7 @@ export class ChatRoom extends DurableObject<Env> {
       ws.send(payload);
       return true;
     } catch (error) {
-      console.error("chat-room: send failed; closing socket", this.#sessions.get(ws)?.name, error);
+      console.error("chat-room: send failed; closing socket", this.#roster.get(ws)?.name, error);
       return false;
     }
   }

@@ -1,7 +1,7 @@
 import type { BatchableFrame } from "./protocol";
 
 // `logged`: an event with a seq, which a held socket gets from its catch-up pages instead.
-type Outgoing = { json: string; except?: WebSocket; only?: WebSocket; logged?: boolean };
+type Outgoing = { json: string; except?: WebSocket | ReadonlySet<WebSocket>; only?: WebSocket; logged?: boolean };
 
 export type FanoutTarget = {
   /** The sockets a broadcast reaches. */
@@ -54,7 +54,7 @@ export class Fanout {
   }
 
   /** To every socket but `except`. */
-  broadcast(frame: BatchableFrame, except?: WebSocket): void {
+  broadcast(frame: BatchableFrame, except?: WebSocket | ReadonlySet<WebSocket>): void {
     this.#enqueue({ json: JSON.stringify(frame), except, logged: "seq" in frame });
   }
 
@@ -91,7 +91,8 @@ export class Fanout {
       if (item.only) special.add(item.only);
       else {
         shared.push(item.json);
-        if (item.except) special.add(item.except);
+        if (item.except instanceof Set) for (const ws of item.except) special.add(ws);
+        else if (item.except) special.add(item.except as WebSocket);
       }
     }
     const sharedPayload = shared.length === 0 ? null : wrap(shared);
@@ -103,12 +104,18 @@ export class Fanout {
       const from = joinedAt.get(ws) ?? 0;
       const held = this.#held.has(ws);
       const own = queue
-        .filter((item, i) => (item.only ? item.only === ws : i >= from && item.except !== ws && !(held && item.logged)))
+        .filter((item, i) =>
+          item.only ? item.only === ws : i >= from && !excludes(item, ws) && !(held && item.logged),
+        )
         .map((item) => item.json);
       if (own.length > 0) send(ws, wrap(own));
     }
     if (failed.length > 0) this.#target.failed(failed);
   }
+}
+
+function excludes(item: Outgoing, ws: WebSocket): boolean {
+  return item.except instanceof Set ? item.except.has(ws) : item.except === ws;
 }
 
 function wrap(frames: string[]): string {

@@ -142,6 +142,8 @@ export type PresenceFrame = {
   type: "presence";
   event: "join" | "leave";
   name: string;
+  /** When a crowd's changes were merged: everyone this frame announces (`name` is the first). */
+  names?: string[];
   online: string[];
   onlineCount: number;
 };
@@ -414,7 +416,14 @@ function parseBatchable(f: Record<string, unknown>): BatchableFrame | null {
       return isString(f.id) && isSeq(f.seq) && isSeq(f.ts) ? { type: "ack", id: f.id, seq: f.seq, ts: f.ts } : null;
     case "presence":
       return (f.event === "join" || f.event === "leave") && isString(f.name) && isStringArray(f.online)
-        ? { type: "presence", event: f.event, name: f.name, online: f.online, onlineCount: countOf(f) }
+        ? {
+            type: "presence",
+            event: f.event,
+            name: f.name,
+            online: f.online,
+            onlineCount: countOf(f),
+            ...(isStringArray(f.names) ? { names: f.names } : {}),
+          }
         : null;
     case "typing":
       return isString(f.name) ? { type: "typing", name: f.name } : null;

@@ -46,9 +46,3 @@ export function readSession(ws: WebSocket): Session | null {
 }
 
 export type OnlineList = { online: string[]; onlineCount: number };
-
-/** Distinct names in the order their people joined: at most `max` listed, all counted. */
-export function onlineList(sessions: Iterable<Pick<Session, "name" | "joinedAt">>, max: number): OnlineList {
-  const names = [...new Set([...sessions].sort((a, b) => a.joinedAt - b.joinedAt).map((s) => s.name))];
-  return { online: names.slice(0, max), onlineCount: names.length };
-}

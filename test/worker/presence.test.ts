@@ -51,3 +51,19 @@ describe("presence", () => {
     expect(alice.of("welcome")[0]?.name).toBe("alice");
   });
 });
+
+describe("a crowd's presence", () => {
+  it("tells everyone of every newcomer in fewer frames than people, and ends with the full list", async () => {
+    const room = freshRoom();
+    const alice = await join(room, "alice");
+    const crowd = ["b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9"];
+    await Promise.all(crowd.map((name) => join(room, name)));
+    await settle(300);
+    const frames = alice.of("presence");
+    const announced = new Set(frames.flatMap((p) => p.names ?? [p.name]));
+    expect(announced).toEqual(new Set(crowd));
+    expect(frames.length).toBeLessThan(crowd.length);
+    expect(frames.at(-1)?.onlineCount).toBe(crowd.length + 1);
+    expect(new Set(frames.at(-1)?.online)).toEqual(new Set(["alice", ...crowd]));
+  });
+});

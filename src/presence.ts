@@ -1,0 +1,62 @@
+import type { PresenceFrame } from "./protocol";
+import type { OnlineList } from "./session";
+
+/** Changes in one window go out as separate frames up to this many; more are merged per event. */
+const SEPARATE_FRAMES_MAX = 3;
+
+type Change = { name: string; event: "join" | "leave"; online: OnlineList };
+
+/**
+ * Join and leave news. A lone change goes out at once, exactly as SPEC's
+ * `presence` frame. Changes within `windowMs` of the last news wait for the
+ * window to end and go out together, so a crowd arriving costs one broadcast
+ * per window instead of one per person: a few as separate frames in order
+ * (each with the list as it was then), more as one frame per event whose
+ * `names` lists them all (`name` is the first) with the list as it is now.
+ */
+export class PresenceNews {
+  readonly #emit: (frames: PresenceFrame[]) => void;
+  readonly #online: () => OnlineList;
+  readonly #windowMs: number;
+  #pending: Change[] = [];
+  #lastSentAt = Number.NEGATIVE_INFINITY;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(windowMs: number, online: () => OnlineList, emit: (frames: PresenceFrame[]) => void) {
+    this.#windowMs = windowMs;
+    this.#online = online;
+    this.#emit = emit;
+  }
+
+  /** True when this news may go out at once (the caller sends it); otherwise it waits for the window. */
+  change(name: string, event: "join" | "leave", now: number): boolean {
+    if (this.#timer === undefined && now - this.#lastSentAt >= this.#windowMs) {
+      this.#lastSentAt = now;
+      return true;
+    }
+    this.#pending.push({ name, event, online: this.#online() });
+    this.#timer ??= setTimeout(() => this.flush(), Math.max(0, this.#lastSentAt + this.#windowMs - now));
+    return false;
+  }
+
+  /** Sends what is waiting. */
+  flush(now = Date.now()): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const pending = this.#pending;
+    if (pending.length === 0) return;
+    this.#pending = [];
+    this.#lastSentAt = now;
+    if (pending.length <= SEPARATE_FRAMES_MAX) {
+      this.#emit(pending.map(({ name, event, online }) => ({ type: "presence", event, name, ...online })));
+      return;
+    }
+    const online = this.#online();
+    const frames: PresenceFrame[] = [];
+    for (const event of ["join", "leave"] as const) {
+      const names = [...new Set(pending.filter((c) => c.event === event).map((c) => c.name))];
+      if (names.length > 0) frames.push({ type: "presence", event, name: names[0] as string, names, ...online });
+    }
+    this.#emit(frames);
+  }
+}

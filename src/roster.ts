@@ -1,0 +1,93 @@
+import type { OnlineList, Session } from "./session";
+
+/**
+ * Who is in the room: each socket's session, and counts by name and by
+ * address kept as sockets come and go, so a join costs the same in a room of
+ * five or of five thousand. Names are listed in the order their person joined
+ * (a Map keeps insertion order; a name that leaves and returns goes last).
+ */
+export class Roster {
+  readonly #sessions = new Map<WebSocket, Session>();
+  readonly #byName = new Map<string, Set<WebSocket>>();
+  readonly #byAddress = new Map<string, number>();
+  #online: OnlineList | null = null;
+
+  /** Rebuilds the roster after a wake, in join order. */
+  static from(entries: [WebSocket, Session][]): Roster {
+    const roster = new Roster();
+    for (const [ws, session] of entries.sort(([, a], [, b]) => a.joinedAt - b.joinedAt)) roster.add(ws, session);
+    return roster;
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  get(ws: WebSocket): Session | undefined {
+    return this.#sessions.get(ws);
+  }
+
+  sockets(): IterableIterator<WebSocket> {
+    return this.#sessions.keys();
+  }
+
+  entries(): IterableIterator<[WebSocket, Session]> {
+    return this.#sessions.entries();
+  }
+
+  /** Adds a socket; true when it is its name's first. */
+  add(ws: WebSocket, session: Session): boolean {
+    this.#sessions.set(ws, session);
+    this.#online = null;
+    bump(this.#byAddress, session.address, 1);
+    const sockets = this.#byName.get(session.name);
+    if (sockets) sockets.add(ws);
+    else this.#byName.set(session.name, new Set([ws]));
+    return !sockets;
+  }
+
+  /** Removes a socket; its session, and whether it was its name's last. */
+  remove(ws: WebSocket): { session: Session; last: boolean } | null {
+    const session = this.#sessions.get(ws);
+    if (!session) return null;
+    this.#sessions.delete(ws);
+    this.#online = null;
+    bump(this.#byAddress, session.address, -1);
+    const sockets = this.#byName.get(session.name);
+    sockets?.delete(ws);
+    if (sockets?.size === 0) this.#byName.delete(session.name);
+    return { session, last: !this.#byName.has(session.name) };
+  }
+
+  isOnline(name: string): boolean {
+    return this.#byName.has(name);
+  }
+
+  /** The sockets of whoever goes by `name`. */
+  socketsOf(name: string): ReadonlySet<WebSocket> {
+    return this.#byName.get(name) ?? new Set();
+  }
+
+  fromAddress(address: string): number {
+    return this.#byAddress.get(address) ?? 0;
+  }
+
+  /** Distinct names in join order, at most `max` listed, all counted; computed once per change. */
+  online(max: number): OnlineList {
+    if (this.#online) return this.#online;
+    const online: string[] = [];
+    for (const name of this.#byName.keys()) {
+      if (online.length === max) break;
+      online.push(name);
+    }
+    this.#online = { online, onlineCount: this.#byName.size };
+    return this.#online;
+  }
+}
+
+function bump(counts: Map<string, number>, key: string, delta: number): number {
+  const count = (counts.get(key) ?? 0) + delta;
+  if (count <= 0) counts.delete(key);
+  else counts.set(key, count);
+  return count;
+}
