@@ -93,6 +93,8 @@ export class MessageStore {
   #lastSeq = 0;
   #lastTs = 0;
   #sinceLastPrune = 0;
+  // The latest messages as a join sees them, until the next write: a crowd joining reads them once.
+  #latest: { count: number; messages: ChatMessage[] } | null = null;
   // Ids of the kept events, loaded on first use after a wake.
   #byAuthor: Map<string, Stored> | null = null;
 
@@ -233,7 +235,9 @@ export class MessageStore {
 
   /** The latest `count` messages in their current state, oldest first, as many as fit in `pageBytesMax`. */
   latest(count: number): ChatMessage[] {
-    return this.before(Number.MAX_SAFE_INTEGER, count).items;
+    if (this.#latest?.count !== count)
+      this.#latest = { count, messages: this.before(Number.MAX_SAFE_INTEGER, count).items };
+    return this.#latest.messages;
   }
 
   /** Up to `count` messages before `seq`, oldest first, in their current state; `more` when earlier ones exist. */
@@ -291,6 +295,7 @@ export class MessageStore {
       console.error("message-store: prune failed", error);
       return;
     }
+    this.#latest = null;
     if (this.#byAuthor) {
       for (const [key, stored] of this.#byAuthor) if (stored.seq <= cutoff) this.#byAuthor.delete(key);
     }
@@ -311,6 +316,7 @@ export class MessageStore {
     }
     this.#lastSeq = seq;
     this.#lastTs = ts;
+    this.#latest = null;
     this.#byAuthor?.set(retryKey(author, clientId), { seq, ts });
     return { seq, ts };
   }
