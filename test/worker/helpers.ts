@@ -154,6 +154,18 @@ export function keyOf(name: string): string {
 
 export const deviceCookie = (key: string) => ({ Cookie: `parley_device=${key}` });
 
+/** An upgrade the room turned away: the `error` frame it sent first, and the close code. */
+export async function refusal(response: Response): Promise<{ error: ServerMessage; code: number }> {
+  const socket = response.webSocket;
+  if (!socket) throw new Error(`expected a socket opened to say why, got ${response.status}`);
+  const frames: string[] = [];
+  const closed = new Promise<CloseEvent>((resolve) => socket.addEventListener("close", resolve));
+  socket.addEventListener("message", (e) => frames.push(String(e.data)));
+  socket.accept();
+  const { code } = await closed;
+  return { error: JSON.parse(frames[0] ?? "{}"), code };
+}
+
 /** Opens a socket in `room` as `name` (with that name's device key) and waits for its welcome. */
 export function join(room: string, name: string, query = ""): Promise<TestClient> {
   return joinFrom(room, name, freshIp(), query);

@@ -8,6 +8,7 @@ import {
   join,
   joinFrom,
   keyOf,
+  refusal,
   request,
   roomInfo,
   say,
@@ -18,18 +19,7 @@ import {
 
 /** An upgrade that the room refuses: the error frame it sent and the close. */
 async function refusedJoin(room: string, name: string, key: string | null) {
-  const response = await upgrade(
-    `/api/rooms/${room}/ws?name=${encodeURIComponent(name)}`,
-    key ? deviceCookie(key) : {},
-  );
-  const socket = response.webSocket;
-  if (!socket) throw new Error(`expected a socket, got ${response.status}`);
-  const frames: string[] = [];
-  const closed = new Promise<CloseEvent>((resolve) => socket.addEventListener("close", resolve));
-  socket.addEventListener("message", (e) => frames.push(String(e.data)));
-  socket.accept();
-  const close = await closed;
-  return { error: JSON.parse(frames[0] ?? "{}"), code: close.code };
+  return refusal(await upgrade(`/api/rooms/${room}/ws?name=${encodeURIComponent(name)}`, key ? deviceCookie(key) : {}));
 }
 
 /** What the page asks before it tries: the GET without Upgrade. */

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ChatRoom } from "../../src/chat-room";
 import { LIMITS } from "../../src/protocol";
-import { freshIp, freshRoom, join, joinFrom, lastSeq, request, say, upgrade } from "./helpers";
+import { freshIp, freshRoom, join, joinFrom, lastSeq, refusal, request, say, upgrade } from "./helpers";
 
 describe("per-connection rate limit", () => {
   it("refuses frames past the burst with rate_limited and a retry hint, storing nothing, socket open", async () => {
@@ -90,16 +90,9 @@ describe("room capacity", () => {
     const limit = Number(env.ROOM_SOCKET_LIMIT);
     const people = [];
     for (let i = 0; i < limit; i++) people.push(await join(room, `p${i}`));
-    const response = await upgrade(`/api/rooms/${room}/ws?name=late`);
-    expect(response.status).toBe(101);
-    const socket = response.webSocket;
-    if (!socket) throw new Error("no socket");
-    const frames: string[] = [];
-    const closed = new Promise<CloseEvent>((resolve) => socket.addEventListener("close", resolve));
-    socket.addEventListener("message", (e) => frames.push(String(e.data)));
-    socket.accept();
-    expect((await closed).code).toBe(1013);
-    expect(JSON.parse(frames[0] ?? "{}")).toMatchObject({ type: "error", code: "room_full" });
+    const refused = await refusal(await upgrade(`/api/rooms/${room}/ws?name=late`));
+    expect(refused.code).toBe(1013);
+    expect(refused.error).toMatchObject({ type: "error", code: "room_full" });
     // Nobody saw the refused person join; a leave frees a place.
     expect(people[0]?.of("presence").some((p) => p.name === "late")).toBe(false);
     people[1]?.close();
@@ -115,15 +108,9 @@ describe("sockets per address in a room", () => {
     const perAddress = Number(env.ROOM_SOCKETS_PER_ADDRESS);
     const fromOneAddress = [];
     for (let i = 0; i < perAddress; i++) fromOneAddress.push(await joinFrom(room, `p${i}`, ip));
-    const response = await upgrade(`/api/rooms/${room}/ws?name=extra`, { "CF-Connecting-IP": ip });
-    const socket = response.webSocket;
-    if (!socket) throw new Error("no socket");
-    const frames: string[] = [];
-    const closed = new Promise<CloseEvent>((resolve) => socket.addEventListener("close", resolve));
-    socket.addEventListener("message", (e) => frames.push(String(e.data)));
-    socket.accept();
-    expect((await closed).code).toBe(1013);
-    expect(JSON.parse(frames[0] ?? "{}")).toMatchObject({ type: "error", code: "too_many_connections" });
+    const refused = await refusal(await upgrade(`/api/rooms/${room}/ws?name=extra`, { "CF-Connecting-IP": ip }));
+    expect(refused.code).toBe(1013);
+    expect(refused.error).toMatchObject({ type: "error", code: "too_many_connections" });
     // Another address still gets in, and a freed place can be taken again.
     expect((await join(room, "someone else")).of("welcome")).toHaveLength(1);
     fromOneAddress[0]?.close();

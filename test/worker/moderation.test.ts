@@ -1,7 +1,20 @@
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { act, deviceCookie, freshIp, freshRoom, join, joinFrom, keyOf, request, say, settle, upgrade } from "./helpers";
+import {
+  act,
+  deviceCookie,
+  freshIp,
+  freshRoom,
+  join,
+  joinFrom,
+  keyOf,
+  refusal,
+  request,
+  say,
+  settle,
+  upgrade,
+} from "./helpers";
 
 const evict = (room: string) => evictDurableObject(env.ROOMS.getByName(room), { webSockets: "hibernate" });
 
@@ -73,14 +86,8 @@ describe("ban", () => {
     expect(await bystander.next("moderation")).toMatchObject({ action: "ban", name: "mallory", by: "owner" });
     await evict(room);
     expect(await preflightStatus(room, "mallory")).toEqual({ status: 403, code: "banned" });
-    const response = await upgrade(`/api/rooms/${room}/ws?name=mallory2`, deviceCookie(keyOf("mallory")));
-    const socket = response.webSocket as WebSocket;
-    const frames: string[] = [];
-    const closed = new Promise<CloseEvent>((r) => socket.addEventListener("close", r));
-    socket.addEventListener("message", (e) => frames.push(String(e.data)));
-    socket.accept();
-    expect((await closed).code).toBe(1008);
-    expect(JSON.parse(frames[0] ?? "{}")).toMatchObject({ code: "banned" });
+    const refused = await refusal(await upgrade(`/api/rooms/${room}/ws?name=mallory2`, deviceCookie(keyOf("mallory"))));
+    expect(refused).toMatchObject({ code: 1008, error: { code: "banned" } });
 
     expect(await act(owner, { type: "moderate", action: "unban", name: "mallory" })).toMatchObject({ type: "ack" });
     expect(await preflightStatus(room, "mallory")).toEqual({ status: 426, code: "upgrade_required" });
@@ -92,7 +99,6 @@ describe("ban", () => {
     await join(room, "mallory");
     await act(owner, { type: "moderate", action: "ban", name: "mallory", minutes: 1 });
     expect((await preflightStatus(room, "mallory")).code).toBe("banned");
-    const { runInDurableObject } = await import("cloudflare:test");
     await runInDurableObject(env.ROOMS.getByName(room), (_r, state) => {
       state.storage.sql.exec("UPDATE bans SET until = ?", Date.now() - 1);
     });
