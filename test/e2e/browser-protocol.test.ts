@@ -1,6 +1,14 @@
 import type { Browser, Page, WebSocketRoute } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, newPerson, PageProblems, sendMessage, WAIT_MS, waitForStatus } from "../support/browser";
+import {
+  confirmName,
+  launchChromium,
+  newPerson,
+  PageProblems,
+  sendMessage,
+  WAIT_MS,
+  waitForStatus,
+} from "../support/browser";
 import { type DevServer, startDevServer } from "../support/dev-server";
 
 // The page against a stand-in room (Playwright's WebSocket routing): version 2
@@ -87,6 +95,7 @@ describe("the page and the room's version 2 protocol", () => {
     const page = await alicePage();
     const room = await fakeRoom(page);
     await page.goto(`${server.url}/${roomName}?name=Alice`);
+    await confirmName(page);
     await expect.poll(() => room.urls.length).toBe(1);
     room.send(welcome(roomName, { history: [message(1), message(2), message(3)], lastSeq: 6, more: true }));
     await waitForStatus(page, "Catching up…");
@@ -136,6 +145,7 @@ describe("the page and the room's version 2 protocol", () => {
     const page = await alicePage();
     const room = await fakeRoom(page);
     await page.goto(`${server.url}/${roomName}?name=Alice`);
+    await confirmName(page);
     await expect.poll(() => room.urls.length).toBe(1);
     room.send(welcome(roomName, {}));
     await waitForStatus(page, "Connected");
@@ -165,6 +175,7 @@ describe("the page and the room's version 2 protocol", () => {
     const page = await alicePage();
     const room = await fakeRoom(page);
     await page.goto(`${server.url}/${roomName}?name=Alice`);
+    await confirmName(page);
     await expect.poll(() => room.urls.length).toBe(1);
     room.send({ type: "error", code: "room_full", message: "this room is full (5000 connections); try again later" });
     await room.socket?.close({ code: 1013, reason: "room full" });
@@ -175,7 +186,9 @@ describe("the page and the room's version 2 protocol", () => {
 
     await expect.poll(() => room.urls.length, { timeout: 35_000 }).toBe(2);
     room.send({ type: "error", code: "name_taken", message: "the name Alice is taken in this room" });
-    await page.getByRole("alert").getByText("the name Alice is taken in this room").waitFor();
+    await room.socket?.close({ code: 1008, reason: "name_taken" });
+    await page.getByRole("alert").getByText("Someone else in this room goes by “Alice”").waitFor();
+    await waitForStatus(page, "Not connected: pick another name");
     expect(problems.take()).toEqual([]);
   });
 });
