@@ -315,13 +315,15 @@ export class ChatConnection {
 
   #refused(refusal: Refusal): void {
     const kind = refusalKind(refusal.code);
-    this.#events.refused(refusal);
     if (kind === "name" || kind === "stop") {
+      // Stopped first: the page may go on at once (another name, Rejoin).
       this.#stopped = true;
       this.#events.state("stopped");
+      this.#events.refused(refusal);
       return;
     }
     this.#events.state(STATE_OF_REFUSAL[refusal.code] ?? "reconnecting");
+    this.#events.refused(refusal);
     if (refusal.code === "too_many_requests") {
       this.#retryTimer = setTimeout(() => this.#open(), refusal.retryAfterMs ?? TOO_MANY_REQUESTS_WAIT_MS);
     } else {

@@ -227,7 +227,11 @@ export class ChatLog {
       const time = item.querySelector("time");
       if (time) setTime(time, stored.ts);
       if (delivery) delivery.textContent = "Sent";
-      const record = { item, name: item.dataset.sender ?? this.myName(), text: entry.text, deleted: false };
+      // Under the name the room stored it with (it may have changed while it waited).
+      item.dataset.sender = this.myName();
+      const sender = item.querySelector(".sender");
+      if (sender) sender.textContent = this.myName();
+      const record = { item, name: this.myName(), text: entry.text, deleted: false };
       this.#stored.set(stored.seq, record);
       this.#setActions(stored.seq, record);
       this.#placeStored(item);

@@ -90,6 +90,7 @@ function enterRoom(name: string | null): void {
   const noticeText = byId("notice-text", HTMLElement);
   const noticeAction = byId("notice-action", HTMLButtonElement);
   const changeName = byId("change-name", HTMLButtonElement);
+  changeName.hidden = false;
   const composer = new Composer(
     {
       form: byId("message-form", HTMLFormElement),
@@ -119,7 +120,6 @@ function enterRoom(name: string | null): void {
   // The name asked for; when a new one is refused, the old one is used again.
   let asked = name;
   let renamingFrom: string | null = null;
-  let stoppedStatus: string | null = null;
   let olderMore = true;
 
   const showNotice = (text: string, action?: { label: string; run: () => void }) => {
@@ -152,13 +152,11 @@ function enterRoom(name: string | null): void {
   let welcomed = false;
   const connection = new ChatConnection(location.href, room, { name, token }, outbox, {
     state(state) {
-      const text = state === "stopped" && stoppedStatus !== null ? stoppedStatus : STATUS_TEXT[state];
-      status.textContent = text;
+      status.textContent = STATUS_TEXT[state];
       status.dataset.state = state;
       chatSection.dataset.connection = state; // the Online list dims while it may be stale
     },
     welcome(frame, reconnected) {
-      stoppedStatus = null;
       showNotice("");
       role = frame.role;
       myNames.add(frame.name);
@@ -171,7 +169,6 @@ function enterRoom(name: string | null): void {
       else if (asked !== null && normalised !== frame.name) {
         showNotice(`Your sign-in gives your name here: ${frame.name}.`);
       }
-      changeName.hidden = false;
       online.show(frame);
       log.refreshActions();
       presence.welcome(frame.online, frame.onlineCount <= frame.online.length);
@@ -245,7 +242,8 @@ function enterRoom(name: string | null): void {
     refused(refusal) {
       const words = refusalWords(refusal, asked ?? me());
       const kind = refusalKind(refusal.code);
-      stoppedStatus = kind === "later" ? null : words.status;
+      // The state line says what it is in a few words; the notice says what to do.
+      if (kind !== "later") status.textContent = words.status;
       if (kind === "name") {
         const tried = asked ?? "";
         if (renamingFrom !== null) {
@@ -269,7 +267,6 @@ function enterRoom(name: string | null): void {
               label: "Rejoin",
               run: () => {
                 showNotice("");
-                stoppedStatus = null;
                 connection.resume();
               },
             }
