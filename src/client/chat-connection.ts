@@ -113,6 +113,8 @@ export class ChatConnection {
   #lastTypingSent = 0;
   #stopped = false;
   #refusal: Refusal | null = null;
+  /** The last question of why went unanswered (the server is down): not asked again until a welcome. */
+  #unreachable = false;
 
   constructor(base: string, room: string, options: ConnectionOptions, outbox: Outbox, events: ChatEvents) {
     const url = new URL(`/api/rooms/${encodeURIComponent(room)}/ws`, base);
@@ -301,11 +303,13 @@ export class ChatConnection {
       return;
     }
     this.#events.state("reconnecting");
-    if (!welcomed && url && code !== CLOSE_CODES.normal) {
+    if (!welcomed && url && code !== CLOSE_CODES.normal && !this.#unreachable) {
       // Closed before the welcome and without a word: ask why, then decide.
-      void askWhy(url).then((refusal) => {
+      void askWhy(url).then((answer) => {
         if (this.#stopped || this.#socket) return;
-        if (refusal) this.#refused(refusal);
+        // A server that is down answers nothing: no use asking again until it is back.
+        if (answer === "unreachable") this.#unreachable = true;
+        if (typeof answer === "object") this.#refused(answer);
         else this.#retryLater(false);
       });
       return;
@@ -411,6 +415,7 @@ export class ChatConnection {
     const reconnected = this.#everWelcomed;
     this.#welcomed = true;
     this.#everWelcomed = true;
+    this.#unreachable = false;
     this.#attempt = 0;
     // The room's spelling (NFKC), or the sign-in's name: always the room's word.
     this.#name = frame.name || this.#name;

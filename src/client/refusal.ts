@@ -29,25 +29,25 @@ export const isJoinRefusal = (code: ErrorCode): boolean => refusalKind(code) !==
 
 /**
  * Asks the socket URL with a plain GET why an upgrade would be refused.
- * Null when it would be accepted now (426) or the answer says nothing usable:
- * the failure was a passing one.
+ * "passing" when it would be accepted now (426) or the answer says nothing
+ * usable; "unreachable" when the server did not answer at all.
  */
-export async function askWhy(socketUrl: URL): Promise<Refusal | null> {
+export async function askWhy(socketUrl: URL): Promise<Refusal | "passing" | "unreachable"> {
   const url = new URL(socketUrl);
   url.protocol = url.protocol === "wss:" ? "https:" : "http:";
   let response: Response;
   try {
     response = await fetch(url, { cache: "no-store", credentials: "same-origin" });
   } catch {
-    return null; // the network itself: the usual backoff
+    return "unreachable";
   }
-  if (response.status === 426) return null;
+  if (response.status === 426) return "passing";
   const body: unknown = await response.json().catch(() => null);
   const error = typeof body === "object" && body !== null && "error" in body ? body.error : null;
-  if (typeof error !== "object" || error === null) return null;
+  if (typeof error !== "object" || error === null) return "passing";
   const code = "code" in error && typeof error.code === "string" ? error.code : null;
   const message = "message" in error && typeof error.message === "string" ? error.message : "";
-  if (code === null || refusalKind(code) === null) return null;
+  if (code === null || refusalKind(code) === null) return "passing";
   const retryAfter = Number(response.headers.get("Retry-After"));
   const refusal: Refusal = { code, message };
   if (Number.isFinite(retryAfter) && retryAfter > 0) refusal.retryAfterMs = retryAfter * 1000;
