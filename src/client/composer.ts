@@ -62,7 +62,8 @@ export class Composer {
     input.addEventListener("input", () => {
       if (!this.#editing) writeText(this.#draftKey, input.value);
       this.#changed();
-      if (input.value.trim() !== "") this.onTyping();
+      // Changing an old message is not writing a new one: the others are not told.
+      if (input.value.trim() !== "" && !this.#editing) this.onTyping();
     });
     this.#changed();
   }
