@@ -4,26 +4,52 @@ import {
   type ChatMessage,
   CLOSE_CODES,
   type ErrorFrame,
+  LIMITS,
+  type LogEvent,
+  type OlderFrame,
   type PresenceFrame,
   parseServerMessage,
   unbatch,
   type WelcomeFrame,
 } from "../protocol";
 import { reconnectDelay } from "./backoff";
-import type { Outbox, OutboxEntry } from "./outbox";
+import type { Change, Outbox, OutboxEntry } from "./outbox";
 import { ReceivedReporter } from "./received-reporter";
+import { askWhy, type Refusal, refusalKind } from "./refusal";
 
-export type ConnectionState = "connecting" | "catching-up" | "connected" | "reconnecting" | "offline" | "full" | "busy";
+export type ConnectionState =
+  | "connecting"
+  | "catching-up"
+  | "connected"
+  | "reconnecting"
+  | "offline"
+  | "full"
+  | "busy"
+  | "limited"
+  | "stopped";
+
+/** A change to the log: someone's edit, deletion or moderation. */
+export type LogChange = Exclude<LogEvent, ChatMessage>;
 
 export type ChatEvents = {
   state(state: ConnectionState): void;
   welcome(frame: WelcomeFrame, reconnected: boolean): void;
+  /** The room was emptied since this page last saw it (its seqs start again): the log starts afresh. */
+  reset(): void;
   /** A message from the room (someone else's, or ours from another device), once, in seq order. */
   message(message: ChatMessage, live: boolean): void;
-  /** An outbox entry changed; `stored` when the room has it (then it has left the outbox). */
+  /** An edit, deletion or moderation, once, in seq order (ours from another socket or tab too). */
+  change(event: LogChange, live: boolean): void;
+  /** An outbox message changed; `stored` when the room has it (then it has left the outbox). */
   outbox(entry: OutboxEntry, stored?: { seq: number; ts: number }): void;
+  /** Our own change, as the room stored it (`stored`), or refused it (`error`). */
+  changed(entry: OutboxEntry & { change: Change }, result: { seq: number; ts: number } | { error: ErrorFrame }): void;
+  /** Earlier messages, as asked with `older()`. */
+  older(frame: OlderFrame): void;
   presence(frame: PresenceFrame): void;
   typing(name: string): void;
+  /** Why this page is not in the room: it waits and tries again ("later"), or stops until told otherwise. */
+  refused(refusal: Refusal): void;
   /** An error not about one of our messages: said in words on the page. */
   error(frame: ErrorFrame): void;
 };
@@ -33,26 +59,42 @@ const HEARTBEAT_TIMEOUT_MS = 10_000;
 const TYPING_EVERY_MS = 2_000;
 const RATE_LIMITED_WAIT_MS = 1_000;
 const NOT_STORED_RETRY_MS = 1_000;
-// Refusals that mean "not now": the next attempt waits 5-30 s.
-const REFUSALS = new Set(["room_full", "too_many_connections"]);
-// Identity and moderation refusals (close 1008): retrying soon would only be refused again.
-const IDENTITY_REFUSALS = new Set(["name_taken", "banned", "unauthorized", "forbidden_room", "bad_name"]);
+// A network that made too many attempts is told to wait a minute.
+const TOO_MANY_REQUESTS_WAIT_MS = 60_000;
+const STATE_OF_REFUSAL: Record<string, ConnectionState> = {
+  room_full: "full",
+  too_many_connections: "busy",
+  too_many_requests: "limited",
+};
+
+export type ConnectionOptions = {
+  /** The display name asked for; null when the sign-in gives it (the room ignores it then). */
+  name: string | null;
+  /** A sign-in token, passed on every upgrade. */
+  token: string | null;
+};
 
 /**
  * A room socket that reconnects with jittered backoff, catches up with `since`
  * (in pages when the room says `more`), and sends the persisted outbox one
- * message at a time, in order.
+ * entry at a time, in order: messages, and the edits, deletions and
+ * moderation this person asked for.
  *
- * One in flight at a time keeps order under the rate limit: a refused message
- * holds everything behind it until the room allows it, so no later message can
+ * One in flight at a time keeps order under the rate limit: a refused entry
+ * holds everything behind it until the room allows it, so no later one can
  * be stored before it. Sending is paused until the socket has caught up, so an
- * ack's seq never skips messages not yet received.
+ * ack's seq never skips events not yet received.
+ *
+ * A socket refused before its `welcome` is asked why (`askWhy`); refusals that
+ * will not pass by themselves (a taken name, a ban, a missing sign-in) stop
+ * the reconnecting until the page says to go on.
  */
 export class ChatConnection {
-  readonly #url: URL;
+  readonly #base: URL;
   readonly #events: ChatEvents;
   readonly #outbox: Outbox;
-  #name: string;
+  #name: string | null;
+  #token: string | null;
   #socket: WebSocket | null = null;
   #reporter: ReceivedReporter | null = null;
   #lastSeq = 0;
@@ -61,6 +103,7 @@ export class ChatConnection {
   #caughtUp = false;
   #catchupId: string | null = null;
   #inFlight: string | null = null;
+  #older: { id: string; before: number } | null = null;
   #pausedUntil = 0;
   #pauseTimer: ReturnType<typeof setTimeout> | undefined;
   #attempt = 0;
@@ -69,29 +112,55 @@ export class ChatConnection {
   #pongDeadline: ReturnType<typeof setTimeout> | undefined;
   #lastTypingSent = 0;
   #stopped = false;
-  #refusal: string | null = null;
+  #refusal: Refusal | null = null;
+  /** The last question of why went unanswered (the server is down): not asked again until a welcome. */
+  #unreachable = false;
 
-  constructor(base: string, room: string, name: string, outbox: Outbox, events: ChatEvents) {
+  constructor(base: string, room: string, options: ConnectionOptions, outbox: Outbox, events: ChatEvents) {
     const url = new URL(`/api/rooms/${encodeURIComponent(room)}/ws`, base);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    url.searchParams.set("name", name);
-    this.#url = url;
-    this.#name = name;
+    this.#base = url;
+    this.#name = options.name;
+    this.#token = options.token;
     this.#outbox = outbox;
     this.#events = events;
     addEventListener("online", () => this.#retryNow());
     addEventListener("offline", () => this.#drop(1000, "offline"));
   }
 
-  /** The name the room knows this person by (as the room normalised it). */
+  /** The name the room knows this person by (as the room normalised it, or as the sign-in gives it). */
   get name(): string {
-    return this.#name;
+    return this.#name ?? "";
+  }
+
+  /** The socket URL for this person now: name, token and `since`. */
+  socketUrl(name = this.#name): URL {
+    const url = new URL(this.#base);
+    if (name !== null) url.searchParams.set("name", name);
+    if (this.#token !== null) url.searchParams.set("token", this.#token);
+    if (this.#lastSeq > 0) url.searchParams.set("since", String(this.#lastSeq));
+    return url;
   }
 
   start(): void {
     this.#stopped = false;
-    for (const entry of this.#outbox.entries()) this.#events.outbox(entry);
+    for (const entry of this.#outbox.entries()) if (!entry.change) this.#events.outbox(entry);
     this.#open();
+  }
+
+  /** Goes on after a refusal that stopped it (Rejoin after a kick, a new name), or at once if waiting. */
+  resume(): void {
+    this.#stopped = false;
+    this.#attempt = 0;
+    if (this.#socket) return;
+    this.#open();
+  }
+
+  /** Uses another name from the next socket on; reconnects now if connected. */
+  useName(name: string): void {
+    this.#name = name;
+    if (this.#socket) this.#drop(CLOSE_CODES.normal, "new name");
+    this.resume();
   }
 
   /** Queues a message at the end of the outbox; it goes out when all before it have. */
@@ -103,6 +172,29 @@ export class ChatConnection {
     this.#lastTypingSent = 0;
     this.#flush();
     return entry;
+  }
+
+  /** Queues an edit, deletion or moderation; it goes out in its turn, and survives reconnects and reloads. */
+  change(change: Change): void {
+    const text = change.type === "edit" ? change.text : "";
+    this.#outbox.add({ id: crypto.randomUUID(), text, ts: Date.now(), state: "pending", change });
+    this.#flush();
+  }
+
+  /** Whether a change to this seq is waiting to be sent or acknowledged. */
+  pendingChangeOf(target: number): Change | undefined {
+    for (const entry of this.#outbox.entries()) {
+      if (entry.change && "target" in entry.change && entry.change.target === target) return entry.change;
+    }
+    return undefined;
+  }
+
+  /** Asks for the messages before `before` (at most one request at a time); false if it cannot now. */
+  older(before: number): boolean {
+    if (this.#older !== null || !this.#isOpen()) return false;
+    this.#older = { id: crypto.randomUUID(), before };
+    this.#sendOlder();
+    return true;
   }
 
   /** Sends a failed message again, with its original id, in its place at the end of the queue. */
@@ -134,29 +226,39 @@ export class ChatConnection {
     return this.#welcomed && this.#socket?.readyState === WebSocket.OPEN;
   }
 
-  /** Sends the next message if nothing is in flight, the socket is caught up and the room is not holding us back. */
+  /** Sends the next entry if nothing is in flight, the socket is caught up and the room is not holding us back. */
   #flush(): void {
     if (!this.#isOpen() || !this.#caughtUp || this.#inFlight !== null || Date.now() < this.#pausedUntil) return;
     const next = this.#outbox.next();
     if (!next) return;
     this.#inFlight = next.id;
-    this.#socket?.send(JSON.stringify({ type: "send", id: next.id, text: next.text }));
+    const frame = next.change ? { ...next.change, id: next.id } : { type: "send", id: next.id, text: next.text };
+    this.#socket?.send(JSON.stringify(frame));
+  }
+
+  #sendOlder(): void {
+    const older = this.#older;
+    if (older === null || !this.#isOpen()) return;
+    this.#socket?.send(JSON.stringify({ type: "older", id: older.id, before: older.before, limit: LIMITS.olderMax }));
   }
 
   /** Holds the whole outbox (and typing notices) for `ms`, then goes on in order. */
   #pause(ms: number): void {
     this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + ms);
     clearTimeout(this.#pauseTimer);
-    this.#pauseTimer = setTimeout(() => this.#flush(), this.#pausedUntil - Date.now());
+    this.#pauseTimer = setTimeout(() => {
+      this.#flush();
+      this.#sendOlder();
+    }, this.#pausedUntil - Date.now());
   }
 
   #open(): void {
     clearTimeout(this.#retryTimer);
-    const url = new URL(this.#url);
-    if (this.#lastSeq > 0) url.searchParams.set("since", String(this.#lastSeq));
+    const url = this.socketUrl();
     this.#welcomed = false;
     this.#caughtUp = false;
     this.#inFlight = null;
+    this.#older = null;
     this.#refusal = null;
     this.#events.state(this.#everWelcomed ? "reconnecting" : "connecting");
     const socket = new WebSocket(url);
@@ -174,14 +276,16 @@ export class ChatConnection {
     });
     socket.addEventListener("close", (event) => {
       reporter.stop();
-      if (socket === this.#socket) this.#closed(event.code);
+      if (socket === this.#socket) this.#closed(event.code, url);
     });
   }
 
-  #closed(code: number): void {
+  #closed(code: number, url?: URL): void {
+    const welcomed = this.#welcomed;
     this.#socket = null;
     this.#welcomed = false;
     this.#inFlight = null;
+    this.#older = null;
     // The rate limit is per connection: a new one starts with a full allowance.
     this.#pausedUntil = 0;
     clearTimeout(this.#pauseTimer);
@@ -190,20 +294,49 @@ export class ChatConnection {
     if (this.#stopped) return;
     this.#attempt++;
     const offline = typeof navigator !== "undefined" && navigator.onLine === false;
-    const refusal = this.#refusal;
-    const refused =
-      (refusal !== null && REFUSALS.has(refusal)) ||
-      (code === CLOSE_CODES.policyViolation && refusal !== null && IDENTITY_REFUSALS.has(refusal));
-    this.#events.state(
-      offline
-        ? "offline"
-        : refusal === "room_full"
-          ? "full"
-          : refusal === "too_many_connections"
-            ? "busy"
-            : "reconnecting",
-    );
-    if (offline) return; // the "online" event brings us back
+    if (offline) {
+      this.#events.state("offline");
+      return; // the "online" event brings us back
+    }
+    if (this.#refusal !== null) {
+      this.#refused(this.#refusal);
+      return;
+    }
+    this.#events.state("reconnecting");
+    if (!welcomed && url && code !== CLOSE_CODES.normal && !this.#unreachable) {
+      // Closed before the welcome and without a word: ask why, then decide.
+      void askWhy(url).then((answer) => {
+        if (this.#stopped || this.#socket) return;
+        // A server that is down answers nothing: no use asking again until it is back.
+        if (answer === "unreachable") this.#unreachable = true;
+        if (typeof answer === "object") this.#refused(answer);
+        else this.#retryLater(false);
+      });
+      return;
+    }
+    this.#retryLater(false);
+  }
+
+  #refused(refusal: Refusal): void {
+    const kind = refusalKind(refusal.code);
+    if (kind === "name" || kind === "stop") {
+      // Stopped first: the page may go on at once (another name, Rejoin).
+      this.#stopped = true;
+      this.#events.state("stopped");
+      this.#events.refused(refusal);
+      return;
+    }
+    this.#events.state(STATE_OF_REFUSAL[refusal.code] ?? "reconnecting");
+    this.#events.refused(refusal);
+    if (refusal.code === "too_many_requests") {
+      this.#retryTimer = setTimeout(() => this.#open(), refusal.retryAfterMs ?? TOO_MANY_REQUESTS_WAIT_MS);
+    } else {
+      this.#retryLater(kind === "later");
+    }
+  }
+
+  #retryLater(refused: boolean): void {
+    clearTimeout(this.#retryTimer);
     // A drop after being connected (restart, deploy, "too far behind") is attempt 1: 0..1 s.
     this.#retryTimer = setTimeout(() => this.#open(), reconnectDelay(this.#attempt, refused));
   }
@@ -251,7 +384,15 @@ export class ChatConnection {
           this.#onCatchup(f);
           break;
         case "message":
-          this.#onMessage(f, true);
+        case "edited":
+        case "deleted":
+        case "moderation":
+          this.#onEvent(f, true);
+          break;
+        case "older":
+          if (f.id !== this.#older?.id) break;
+          this.#older = null;
+          this.#events.older(f);
           break;
         case "ack":
           this.#onAck(f);
@@ -274,9 +415,18 @@ export class ChatConnection {
     const reconnected = this.#everWelcomed;
     this.#welcomed = true;
     this.#everWelcomed = true;
+    this.#unreachable = false;
     this.#attempt = 0;
+    // The room's spelling (NFKC), or the sign-in's name: always the room's word.
     this.#name = frame.name || this.#name;
-    for (const message of frame.history) this.#onMessage(message, false);
+    const wiped = frame.lastSeq < this.#lastSeq;
+    if (wiped) {
+      // The room was emptied and its seqs started again: what this page knows is gone.
+      this.#lastSeq = 0;
+      this.#events.reset();
+    }
+    for (const event of frame.history) this.#onEvent(event, false);
+    if (!frame.more) this.#lastSeq = Math.max(this.#lastSeq, frame.lastSeq);
     this.#events.welcome(frame, reconnected);
     this.#startHeartbeat();
     if (frame.more) this.#askForMore();
@@ -293,31 +443,38 @@ export class ChatConnection {
   #onCatchup(frame: CatchupFrame): void {
     if (frame.id !== this.#catchupId) return;
     const before = this.#lastSeq;
-    for (const message of frame.history) this.#onMessage(message, false);
+    for (const event of frame.history) this.#onEvent(event, false);
     // A page that brought nothing new cannot be followed by a useful one: stop asking.
     if (frame.more && this.#lastSeq > before) this.#askForMore();
-    else this.#caughtUpNow();
+    else {
+      if (!frame.more) this.#lastSeq = Math.max(this.#lastSeq, frame.lastSeq);
+      this.#caughtUpNow();
+    }
   }
 
   #caughtUpNow(): void {
     this.#catchupId = null;
     this.#caughtUp = true;
     this.#events.state("connected");
-    // Re-send whatever was not acked, oldest first; the same id never makes a second message.
+    // Re-send whatever was not acked, oldest first; the same id never makes a second entry.
     this.#flush();
   }
 
-  #onMessage(message: ChatMessage, live: boolean): void {
-    // Never moves past a gap: only messages received in order count as seen.
-    if (message.seq <= this.#lastSeq) return;
-    this.#lastSeq = message.seq;
-    const own = this.#outbox.get(message.id);
-    if (own && message.name === this.#name) {
-      // Stored from an earlier socket or another tab: it is ours, now in the room's order.
-      this.#settle(own, message.seq, message.ts);
+  #onEvent(event: LogEvent, live: boolean): void {
+    // Each seq once, in order: history, catch-up pages and live events overlap at their edges.
+    if (event.seq <= this.#lastSeq) return;
+    this.#lastSeq = event.seq;
+    if (event.type !== "message") {
+      this.#events.change(event, live);
       return;
     }
-    this.#events.message(message, live);
+    const own = this.#outbox.get(event.id);
+    if (own && !own.change && event.name === this.#name) {
+      // Stored from an earlier socket or another tab: it is ours, now in the room's order.
+      this.#settle(own, event.seq, event.ts);
+      return;
+    }
+    this.#events.message(event, live);
   }
 
   #onAck(frame: AckFrame): void {
@@ -331,14 +488,20 @@ export class ChatConnection {
 
   #settle(entry: OutboxEntry, seq: number, ts: number): void {
     this.#outbox.remove(entry.id);
-    this.#events.outbox(entry, { seq, ts });
+    if (entry.change) this.#events.changed({ ...entry, change: entry.change }, { seq, ts });
+    else this.#events.outbox(entry, { seq, ts });
   }
 
   #onError(frame: ErrorFrame): void {
+    if (frame.id !== undefined && frame.id === this.#older?.id) {
+      if (frame.code === "rate_limited") this.#pause(frame.retryAfterMs ?? RATE_LIMITED_WAIT_MS);
+      else this.#older = null;
+      return;
+    }
     const entry = frame.id === undefined ? undefined : this.#outbox.get(frame.id);
     if (frame.id !== undefined && frame.id === this.#inFlight) this.#inFlight = null;
     if (frame.code === "rate_limited") {
-      // Not refused, only early: the whole outbox waits, then goes on from the same message.
+      // Not refused, only early: the whole outbox waits, then goes on from the same entry.
       this.#pause(frame.retryAfterMs ?? RATE_LIMITED_WAIT_MS);
       return;
     }
@@ -346,6 +509,13 @@ export class ChatConnection {
       // The room could not store it this time: one quiet retry, still first in line.
       entry.autoRetried = true;
       this.#pause(NOT_STORED_RETRY_MS);
+      return;
+    }
+    if (entry?.change) {
+      // A change the room refused (not yours, gone): said once, never retried.
+      this.#outbox.remove(entry.id);
+      this.#events.changed({ ...entry, change: entry.change }, { error: frame });
+      this.#flush();
       return;
     }
     if (entry) {
@@ -358,7 +528,11 @@ export class ChatConnection {
       this.#flush();
       return;
     }
-    if (frame.id === undefined) this.#refusal = frame.code;
+    if (frame.id === undefined && refusalKind(frame.code) !== null) {
+      // Said just before the room closes this socket: the close acts on it.
+      this.#refusal = { code: frame.code, message: frame.message };
+      return;
+    }
     this.#events.error(frame);
   }
 }

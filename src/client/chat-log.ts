@@ -1,20 +1,38 @@
-import type { ChatMessage } from "../protocol";
+import type { ChatMessage, ModerationEvent } from "../protocol";
 import { dayLabel, sameDay, setTime } from "./day-format";
 import { el } from "./dom";
 import { mentions } from "./mentions";
-import { messageTextNodes } from "./message-text";
+import { messageItem, setActions, showDeleted, showEdited } from "./message-item";
 import type { OutboxEntry } from "./outbox";
 
 // Messages from one person within this long of each other share a header.
 const GROUP_WINDOW_MS = 5 * 60_000;
 // "At the bottom" allows for rounding and a line of slack.
 const FOLLOW_SLACK_PX = 48;
+// Earlier messages are asked for this close to the top, before the reader hits it.
+const NEAR_TOP_PX = 300;
 
-export type FailedActions = {
+export type LogActions = {
+  /** On a message the room refused. */
   retry(id: string): void;
   edit(id: string, text: string): void;
   discard(id: string): void;
+  /** On a stored message. */
+  editMessage(seq: number, text: string): void;
+  deleteMessage(seq: number, name: string): void;
 };
+
+/** Who may do what to a stored message. */
+export type LogPolicy = { mine(name: string): boolean; moderator(): boolean };
+
+type Stored = { item: HTMLLIElement; name: string; text: string; deleted: boolean };
+
+const MODERATION_VERBS = { kick: "removed", ban: "banned", unban: "unbanned" } as const;
+
+/** "Mallory was banned by Alice". */
+export function moderationText(event: Pick<ModerationEvent, "action" | "name" | "by">): string {
+  return `${event.name} was ${MODERATION_VERBS[event.action]} by ${event.by}`;
+}
 
 const sentence = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? "" : "."}`;
 
@@ -31,10 +49,15 @@ export class ChatLog {
   readonly #jump: HTMLButtonElement;
   readonly #unsent = new Map<string, HTMLLIElement>();
   readonly #seen = new Set<number>();
+  readonly #stored = new Map<number, Stored>();
   #following = true;
   #divider: HTMLLIElement | null = null;
+  #beginning: HTMLLIElement | null = null;
   readonly myName: () => string;
-  actions: FailedActions = { retry() {}, edit() {}, discard() {} };
+  actions: LogActions = { retry() {}, edit() {}, discard() {}, editMessage() {}, deleteMessage() {} };
+  policy: LogPolicy = { mine: () => false, moderator: () => false };
+  /** Called when the reader is near the top of what is loaded. */
+  onNearTop: () => void = () => {};
 
   constructor(list: HTMLOListElement, scroller: HTMLElement, jump: HTMLButtonElement, myName: () => string) {
     this.myName = myName;
@@ -44,6 +67,7 @@ export class ChatLog {
     scroller.addEventListener("scroll", () => {
       this.#following = this.#atBottom();
       if (this.#following) jump.hidden = true;
+      if (scroller.scrollTop < NEAR_TOP_PX) this.onNearTop();
     });
     jump.addEventListener("click", () => this.scrollToEnd());
     // The log's box changes (composer grows, window resizes, text rewraps):
@@ -58,13 +82,125 @@ export class ChatLog {
   /** A stored message; ignored if this seq is already shown. Returns whether it mentions this person. */
   addMessage(message: ChatMessage, mine: boolean): boolean {
     if (this.#seen.has(message.seq)) return false;
-    this.#seen.add(message.seq);
-    const item = this.#messageItem(message.name, message.text, message.ts, mine);
-    item.dataset.seq = String(message.seq);
-    const mentioned = !mine && mentions(message.text, this.myName());
-    if (mentioned) item.classList.add("mentions-me");
+    const { item, mentioned } = this.#storedItem(message, mine);
     this.#placeStored(item);
     return mentioned;
+  }
+
+  /** Earlier messages (oldest first) above everything, keeping what the reader looks at where it is. */
+  prependOlder(messages: ChatMessage[]): void {
+    const fresh = messages.filter((m) => !this.#seen.has(m.seq));
+    if (fresh.length === 0) return;
+    const s = this.#scroller;
+    const fromBottom = s.scrollHeight - s.scrollTop;
+    let anchor = this.#list.firstElementChild;
+    if (anchor === this.#beginning) anchor = anchor?.nextElementSibling ?? null;
+    const items: HTMLLIElement[] = [];
+    let previousTs: number | null = null;
+    for (const message of fresh) {
+      if (previousTs === null || !sameDay(previousTs, message.ts)) {
+        this.#list.insertBefore(el("li", "day", dayLabel(message.ts)), anchor);
+      }
+      previousTs = message.ts;
+      const { item } = this.#storedItem(message, this.policy.mine(message.name));
+      this.#list.insertBefore(item, anchor);
+      items.push(item);
+    }
+    // The day the old part started on may continue from the earlier messages: one separator, not two.
+    const firstOld = anchor?.classList.contains("day") ? anchor.nextElementSibling : null;
+    if (anchor?.classList.contains("day") && firstOld instanceof HTMLLIElement && previousTs !== null) {
+      if (sameDay(previousTs, Number(firstOld.dataset.ts))) anchor.remove();
+    }
+    for (const item of items) this.#regroup(item);
+    const next = items.at(-1)?.nextElementSibling;
+    if (next instanceof HTMLLIElement) this.#regroup(next);
+    s.scrollTop = s.scrollHeight - fromBottom;
+  }
+
+  /** The beginning of the room: nothing is earlier. */
+  markBeginning(text: string): void {
+    if (this.#beginning) return;
+    const s = this.#scroller;
+    const fromBottom = s.scrollHeight - s.scrollTop;
+    this.#beginning = el("li", "beginning", text);
+    this.#list.prepend(this.#beginning);
+    if (!this.#following) s.scrollTop = s.scrollHeight - fromBottom;
+  }
+
+  hasBeginning(): boolean {
+    return this.#beginning !== null;
+  }
+
+  /** The seq of the earliest message shown, or null when none is. */
+  oldestSeq(): number | null {
+    let oldest: number | null = null;
+    for (const seq of this.#stored.keys()) if (oldest === null || seq < oldest) oldest = seq;
+    return oldest;
+  }
+
+  /** Whether the reader is at the top (nothing loaded above, or the log does not fill its box). */
+  nearTop(): boolean {
+    return this.#scroller.scrollTop < NEAR_TOP_PX;
+  }
+
+  /** The newest message of this person that may still be edited. */
+  lastEditable(): { seq: number; text: string } | null {
+    let found: { seq: number; text: string } | null = null;
+    for (const [seq, stored] of this.#stored) {
+      if (stored.deleted || !this.policy.mine(stored.name)) continue;
+      if (found === null || seq > found.seq) found = { seq, text: stored.text };
+    }
+    return found;
+  }
+
+  /** New words for a shown message; ignored when it is not shown (its current state comes with it later). */
+  applyEdit(target: number, text: string, ts: number): void {
+    const stored = this.#stored.get(target);
+    if (!stored || stored.deleted) return;
+    stored.text = text;
+    showEdited(stored.item, text, ts, this.myName());
+    const mentioned = !this.policy.mine(stored.name) && mentions(text, this.myName());
+    stored.item.classList.toggle("mentions-me", mentioned);
+  }
+
+  applyDelete(target: number): void {
+    const stored = this.#stored.get(target);
+    if (!stored || stored.deleted) return;
+    stored.deleted = true;
+    stored.text = "";
+    showDeleted(stored.item);
+  }
+
+  /** "Mallory was banned by Alice", in its place among the messages; once per seq. */
+  addModeration(event: ModerationEvent): HTMLLIElement | null {
+    if (this.#seen.has(event.seq)) return null;
+    this.#seen.add(event.seq);
+    const item = el("li", "notice moderation", moderationText(event));
+    item.dir = "auto";
+    item.dataset.seq = String(event.seq);
+    item.dataset.ts = String(event.ts);
+    this.#placeStored(item);
+    return item;
+  }
+
+  /** Whether this seq is on the page (a message or a line). */
+  has(seq: number): boolean {
+    return this.#seen.has(seq);
+  }
+
+  /** Empties the stored part (the room was wiped); unsent messages stay. */
+  reset(): void {
+    const unsent = new Set(this.#unsent.values());
+    for (const item of [...this.#list.children]) if (!unsent.has(item as HTMLLIElement)) item.remove();
+    this.#seen.clear();
+    this.#stored.clear();
+    this.#divider = null;
+    this.#beginning = null;
+  }
+
+  /** Shows the buttons each message allows now (after the role or the name changed). */
+  refreshActions(): void {
+    for (const [seq, stored] of this.#stored) this.#setActions(seq, stored);
   }
 
   /** Shows or updates this person's own message by its client id. */
@@ -72,7 +208,7 @@ export class ChatLog {
     let item = this.#unsent.get(entry.id);
     if (!item) {
       if (stored && this.#seen.has(stored.seq)) return;
-      item = this.#messageItem(this.myName(), entry.text, entry.ts, true);
+      item = messageItem(this.myName(), entry.text, entry.ts, true, this.myName());
       item.append(el("span", "delivery"));
       this.#unsent.set(entry.id, item);
       // Sending is a reason to look at the end of the conversation.
@@ -91,6 +227,13 @@ export class ChatLog {
       const time = item.querySelector("time");
       if (time) setTime(time, stored.ts);
       if (delivery) delivery.textContent = "Sent";
+      // Under the name the room stored it with (it may have changed while it waited).
+      item.dataset.sender = this.myName();
+      const sender = item.querySelector(".sender");
+      if (sender) sender.textContent = this.myName();
+      const record = { item, name: this.myName(), text: entry.text, deleted: false };
+      this.#stored.set(stored.seq, record);
+      this.#setActions(stored.seq, record);
       this.#placeStored(item);
       return;
     }
@@ -237,21 +380,29 @@ export class ChatLog {
     item.querySelector(".meta")?.classList.toggle("visually-hidden", grouped);
   }
 
-  #messageItem(name: string, text: string, ts: number, mine: boolean): HTMLLIElement {
-    const item = el("li", mine ? "message mine" : "message");
-    item.dataset.sender = name;
-    item.dataset.ts = String(ts);
-    const meta = el("p", "meta");
-    const sender = el("span", "sender", name);
-    sender.dir = "auto";
-    const time = el("time", "time");
-    setTime(time, ts);
-    meta.append(sender, " ", time);
-    const body = el("p", "text");
-    body.dir = "auto";
-    body.append(...messageTextNodes(text, this.myName()));
-    item.append(meta, body);
-    return item;
+  #storedItem(message: ChatMessage, mine: boolean): { item: HTMLLIElement; mentioned: boolean } {
+    this.#seen.add(message.seq);
+    const item = messageItem(message.name, message.text, message.ts, mine, this.myName());
+    item.dataset.seq = String(message.seq);
+    const deleted = message.deleted === true;
+    const mentioned = !mine && !deleted && mentions(message.text, this.myName());
+    if (mentioned) item.classList.add("mentions-me");
+    const record = { item, name: message.name, text: message.text, deleted };
+    this.#stored.set(message.seq, record);
+    if (deleted) showDeleted(item);
+    else if (message.editedAt !== undefined) showEdited(item, message.text, message.editedAt, this.myName());
+    this.#setActions(message.seq, record);
+    return { item, mentioned };
+  }
+
+  #setActions(seq: number, stored: Stored): void {
+    const actions: { label: string; run: () => void }[] = [];
+    const mine = this.policy.mine(stored.name);
+    if (mine) actions.push({ label: "Edit", run: () => this.actions.editMessage(seq, stored.text) });
+    if (mine || this.policy.moderator()) {
+      actions.push({ label: "Delete", run: () => this.actions.deleteMessage(seq, stored.name) });
+    }
+    setActions(stored.item, actions);
   }
 
   #atBottom(): boolean {

@@ -4,6 +4,8 @@ import { readText, writeText } from "./browser-store";
 // The message box: Enter sends, Shift+Enter breaks the line; the draft is
 // kept per room so a reload or a closed tab does not lose it; a counter shows
 // near the limit, and the limit notice goes as soon as the text fits.
+// Editing one of your messages borrows the box: the draft is put aside and
+// comes back when the edit is saved or cancelled (Escape).
 
 // The counter appears at 90% of the limit.
 const COUNTER_FROM = Math.floor(LIMITS.textMax * 0.9);
@@ -16,14 +18,23 @@ export type ComposerParts = {
   input: HTMLTextAreaElement;
   counter: HTMLElement;
   error: HTMLElement;
+  /** "Editing your message", with its Cancel button: shown while editing. */
+  editing: HTMLElement;
+  cancelEdit: HTMLButtonElement;
 };
 
 export class Composer {
   readonly #parts: ComposerParts;
   readonly #draftKey: string;
   #limitShown = false;
+  /** The message being edited and the draft put aside for it. */
+  #editing: { seq: number; original: string; draft: string } | null = null;
   onSend: (text: string) => void = () => {};
   onTyping: () => void = () => {};
+  /** Saves an edit (only called when the words changed). */
+  onEdit: (seq: number, text: string) => void = () => {};
+  /** Arrow Up in an empty box: the page finds the message to edit. */
+  onEditLast: () => void = () => {};
 
   constructor(parts: ComposerParts, room: string) {
     this.#parts = parts;
@@ -35,15 +46,24 @@ export class Composer {
       this.#submit();
     });
     input.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      if (event.isComposing) return;
+      if (event.key === "Enter" && !event.shiftKey) {
         event.preventDefault();
         this.#submit();
+      } else if (event.key === "Escape" && this.#editing) {
+        event.preventDefault();
+        this.cancelEdit();
+      } else if (event.key === "ArrowUp" && !this.#editing && input.value === "") {
+        event.preventDefault();
+        this.onEditLast();
       }
     });
+    parts.cancelEdit.addEventListener("click", () => this.cancelEdit());
     input.addEventListener("input", () => {
-      writeText(this.#draftKey, input.value);
+      if (!this.#editing) writeText(this.#draftKey, input.value);
       this.#changed();
-      if (input.value.trim() !== "") this.onTyping();
+      // Changing an old message is not writing a new one: the others are not told.
+      if (input.value.trim() !== "" && !this.#editing) this.onTyping();
     });
     this.#changed();
   }
@@ -59,6 +79,39 @@ export class Composer {
     input.setSelectionRange(input.value.length, input.value.length);
   }
 
+  /** Puts one of this person's stored messages in the box to change it. */
+  startEdit(seq: number, text: string): void {
+    const { input, editing } = this.#parts;
+    const draft = this.#editing ? this.#editing.draft : input.value;
+    this.#editing = { seq, original: text, draft };
+    editing.hidden = false;
+    input.value = text;
+    this.say("");
+    this.#changed();
+    input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);
+  }
+
+  /** Stops editing without saving; the draft comes back. */
+  cancelEdit(): void {
+    this.#endEdit();
+    this.#parts.input.focus();
+  }
+
+  /** The seq being edited, if any. */
+  editingSeq(): number | null {
+    return this.#editing?.seq ?? null;
+  }
+
+  #endEdit(): void {
+    if (!this.#editing) return;
+    const { input, editing } = this.#parts;
+    input.value = this.#editing.draft;
+    this.#editing = null;
+    editing.hidden = true;
+    this.#changed();
+  }
+
   /** Says something about the box in its error line (an error from the room, for one). */
   say(text: string): void {
     this.#limitShown = false;
@@ -72,13 +125,23 @@ export class Composer {
   #submit(): void {
     const { input, error } = this.#parts;
     const text = input.value.trim();
-    if (text.length === 0) return;
+    if (text.length === 0) {
+      if (this.#editing) error.textContent = "A message cannot be empty: use Delete to remove it.";
+      return;
+    }
     if (charLength(text) > LIMITS.textMax) {
       error.textContent = LIMIT_NOTICE;
       this.#limitShown = true;
       return;
     }
     error.textContent = "";
+    const editing = this.#editing;
+    if (editing) {
+      if (text !== editing.original.trim()) this.onEdit(editing.seq, text);
+      this.#endEdit();
+      input.focus();
+      return;
+    }
     this.onSend(text);
     input.value = "";
     writeText(this.#draftKey, "");

@@ -1,9 +1,19 @@
+import type { ModerationAction } from "../protocol";
 import { isRecord, readJson, writeJson } from "./browser-store";
 
-/** One message this person wrote that the room has not acknowledged yet. */
+/** A change to the room's log this person asked for: it waits its turn behind their messages. */
+export type Change =
+  | { type: "edit"; target: number; text: string }
+  | { type: "delete"; target: number }
+  | { type: "moderate"; action: ModerationAction; name: string; minutes?: number };
+
+/** One message (or change) this person wrote that the room has not acknowledged yet. */
 export type OutboxEntry = {
   id: string;
+  /** The message's words ("" for a change). */
   text: string;
+  /** Present for an edit, a deletion or a moderation, absent for a new message. */
+  change?: Change;
   /** When it was written, by this browser's clock (the room's clock replaces it once stored). */
   ts: number;
   state: "pending" | "failed";
@@ -21,9 +31,28 @@ function parseEntry(v: unknown): OutboxEntry | null {
   if (typeof id !== "string" || typeof text !== "string" || typeof ts !== "number") return null;
   if (state !== "pending" && state !== "failed") return null;
   const entry: OutboxEntry = { id, text, ts, state };
+  if (v.change !== undefined) {
+    const change = parseChange(v.change);
+    if (!change) return null;
+    entry.change = change;
+  }
   if (typeof error === "string") entry.error = error;
   if (retryable === true) entry.retryable = true;
   return entry;
+}
+
+const isTarget = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+
+function parseChange(v: unknown): Change | null {
+  if (!isRecord(v)) return null;
+  if (v.type === "edit" && isTarget(v.target) && typeof v.text === "string") {
+    return { type: "edit", target: v.target, text: v.text };
+  }
+  if (v.type === "delete" && isTarget(v.target)) return { type: "delete", target: v.target };
+  const { action, name, minutes } = v;
+  if (v.type !== "moderate" || typeof name !== "string") return null;
+  if (action !== "kick" && action !== "ban" && action !== "unban") return null;
+  return isTarget(minutes) ? { type: "moderate", action, name, minutes } : { type: "moderate", action, name };
 }
 
 function load(key: string): OutboxEntry[] {

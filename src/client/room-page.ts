@@ -4,13 +4,20 @@ import { Announcer } from "./announcer";
 import { Attention } from "./attention";
 import { readText, writeText } from "./browser-store";
 import { ChatConnection, type ConnectionState } from "./chat-connection";
-import { ChatLog } from "./chat-log";
+import { ChatLog, moderationText } from "./chat-log";
 import { Composer } from "./composer";
-import { byId, el } from "./dom";
+import { ConfirmDialog } from "./confirm-dialog";
+import { byId } from "./dom";
+import { MyNames } from "./my-names";
+import { NameDialog } from "./name-dialog";
 import { Notifier } from "./notifier";
+import { OnlineList } from "./online-list";
 import { Outbox } from "./outbox";
 import { type PresenceChange, PresenceLines, presenceText } from "./presence-lines";
 import { rememberRoom } from "./recent-rooms";
+import { refusalKind } from "./refusal";
+import { refusalWords } from "./refusal-text";
+import { forgetToken, takeToken } from "./sign-in";
 import { TypingIndicator } from "./typing-indicator";
 
 const NAME_KEY = "parley:name";
@@ -23,12 +30,14 @@ const STATUS_TEXT: Record<ConnectionState, string> = {
   offline: "Offline",
   full: "Room is full: retrying…",
   busy: "Too many connections from your network: retrying…",
+  limited: "Too many attempts: waiting…",
+  stopped: "Not connected",
 };
 
 const room = canonicalRoom(location.pathname.slice(1)) ?? "lobby";
-const joinSection = byId("join", HTMLElement);
 const chatSection = byId("chat", HTMLElement);
 const status = byId("status", HTMLElement);
+const nameDialog = new NameDialog();
 
 const roomTitle = byId("room-title", HTMLElement);
 roomTitle.textContent = `#${room}`;
@@ -36,50 +45,60 @@ roomTitle.title = `#${room}`; // the full name when a phone cuts it short
 document.title = `#${room} · Parley`;
 setUpCopyLink();
 
-const presetName = new URLSearchParams(location.search).get("name") ?? readText(NAME_KEY);
-const preset = presetName === null ? null : parseName(presetName);
-if (preset?.ok) {
-  enterRoom(preset.value);
+const token = takeToken();
+const storedName = validName(readText(NAME_KEY));
+// A name in the link is only a suggestion: someone else chose it, so the person confirms it.
+const linkName = new URLSearchParams(location.search).get("name");
+if (token !== null) {
+  // Signed in: the token says who this is, and the room gives the name.
+  enterRoom(storedName);
+} else if (storedName !== null && (linkName === null || linkName.trim() === storedName)) {
+  enterRoom(storedName);
 } else {
-  askForName();
-}
-
-function askForName(): void {
-  const form = byId("name-form", HTMLFormElement);
-  const input = byId("name-input", HTMLInputElement);
-  const error = byId("name-error", HTMLElement);
-  joinSection.hidden = false;
   status.textContent = "Not connected";
-  input.focus();
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const name = parseName(input.value);
-    if (!name.ok) {
-      error.textContent = `Your name ${name.message.replace(/^name /, "")}.`;
-      input.setAttribute("aria-invalid", "true");
-      return;
-    }
-    writeText(NAME_KEY, name.value);
-    joinSection.hidden = true;
-    enterRoom(name.value);
-  });
+  nameDialog.onName = (name) => {
+    nameDialog.close();
+    forgetLinkName();
+    enterRoom(name);
+  };
+  nameDialog.open({ value: linkName ?? storedName ?? "", modal: false });
 }
 
-function enterRoom(name: string): void {
+function validName(raw: string | null): string | null {
+  const parsed = raw === null ? null : parseName(raw);
+  return parsed?.ok ? parsed.value : null;
+}
+
+/** Once a name is confirmed, the link's suggestion has served: a reload should not suggest it again. */
+function forgetLinkName(): void {
+  const url = new URL(location.href);
+  if (!url.searchParams.has("name")) return;
+  url.searchParams.delete("name");
+  history.replaceState(history.state, "", url);
+}
+
+function enterRoom(name: string | null): void {
   chatSection.hidden = false;
   rememberRoom(room);
   const outbox = new Outbox(room);
-  const onlineList = byId("online", HTMLUListElement);
-  const onlineCount = byId("online-count", HTMLElement);
+  const myNames = new MyNames(room);
   const announcer = new Announcer(byId("announcer", HTMLElement));
   const typing = new TypingIndicator(byId("typing", HTMLElement));
   const notifier = new Notifier(byId("notify", HTMLButtonElement), room);
+  const confirm = new ConfirmDialog();
+  const notice = byId("notice", HTMLElement);
+  const noticeText = byId("notice-text", HTMLElement);
+  const noticeAction = byId("notice-action", HTMLButtonElement);
+  const changeName = byId("change-name", HTMLButtonElement);
+  changeName.hidden = false;
   const composer = new Composer(
     {
       form: byId("message-form", HTMLFormElement),
       input: byId("message-input", HTMLTextAreaElement),
       counter: byId("message-count", HTMLElement),
       error: byId("message-error", HTMLElement),
+      editing: byId("editing", HTMLElement),
+      cancelEdit: byId("cancel-edit", HTMLButtonElement),
     },
     room,
   );
@@ -87,12 +106,29 @@ function enterRoom(name: string): void {
   // Read before this visit's history marks anything read.
   const lastReadBefore = attention.lastRead();
   const me = () => connection.name;
+  let role: "owner" | "moderator" | "member" = "member";
+  const moderator = () => role !== "member";
   const log = new ChatLog(
     byId("log", HTMLOListElement),
     byId("log-scroller", HTMLElement),
     byId("jump", HTMLButtonElement),
     me,
   );
+  log.policy = { mine: (n) => n === me() || myNames.has(n), moderator };
+  const online = new OnlineList(me, moderator);
+
+  // The name asked for; when a new one is refused, the old one is used again.
+  let asked = name;
+  let renamingFrom: string | null = null;
+  let olderMore = true;
+
+  const showNotice = (text: string, action?: { label: string; run: () => void }) => {
+    noticeText.textContent = text;
+    notice.hidden = text === "";
+    noticeAction.hidden = !action;
+    noticeAction.textContent = action?.label ?? "";
+    noticeAction.onclick = action ? action.run : null;
+  };
 
   // Consecutive presence lines of one kind grow one line instead of adding more.
   let lastLine: { item: HTMLLIElement; change: PresenceChange } | null = null;
@@ -106,50 +142,94 @@ function enterRoom(name: string): void {
     announcer.say(presenceText(change));
   });
 
-  // A big room lists the first names only; the count is always everyone.
-  const showOnline = ({ online, onlineCount: count }: { online: string[]; onlineCount: number }) => {
-    const items = online.map((n) => {
-      const item = el("li", n === me() ? "me" : undefined, n);
-      item.dir = "auto";
-      return item;
-    });
-    if (count > online.length) items.push(el("li", "more", `and ${count - online.length} more`));
-    onlineList.replaceChildren(...items);
-    onlineCount.textContent = String(count);
+  /** Asks for earlier messages when the reader is at the top and there are any. */
+  const loadOlder = () => {
+    if (!olderMore || !log.nearTop()) return;
+    connection.older(log.oldestSeq() ?? Number.MAX_SAFE_INTEGER);
   };
+  log.onNearTop = loadOlder;
 
   let welcomed = false;
-  const connection = new ChatConnection(location.href, room, name, outbox, {
+  const connection = new ChatConnection(location.href, room, { name, token }, outbox, {
     state(state) {
       status.textContent = STATUS_TEXT[state];
       status.dataset.state = state;
       chatSection.dataset.connection = state; // the Online list dims while it may be stale
     },
     welcome(frame, reconnected) {
-      showOnline(frame);
+      showNotice("");
+      role = frame.role;
+      myNames.add(frame.name);
+      if (renamingFrom !== null) {
+        renamingFrom = null;
+        nameDialog.close();
+      }
+      const normalised = asked?.normalize("NFKC").trim();
+      if (asked !== null && token === null && normalised === frame.name) writeText(NAME_KEY, frame.name);
+      else if (asked !== null && normalised !== frame.name) {
+        showNotice(`Your sign-in gives your name here: ${frame.name}.`);
+      }
+      online.show(frame);
+      log.refreshActions();
       presence.welcome(frame.online, frame.onlineCount <= frame.online.length);
       if (!reconnected) {
         if (frame.history.length === 0) log.addNotice(`Welcome to #${room}. Say hello!`);
         else if (lastReadBefore > 0) log.markNewAfter(lastReadBefore);
       }
       welcomed = true;
+      // A room that does not fill the log: its beginning is in sight.
+      requestAnimationFrame(loadOlder);
+    },
+    reset() {
+      log.reset();
+      olderMore = true;
     },
     message(message, live) {
       typing.stop(message.name);
       if (live) presence.spoke(message.name);
-      const mine = message.name === me();
+      const mine = log.policy.mine(message.name);
       const mentioned = log.addMessage(message, mine);
       attention.seen(message.seq, !mine, live);
       if (!live || mine || !welcomed) return;
       announcer.say(`${message.name}: ${message.text}`);
       notifier.message(message.name, message.text, mentioned, attention.away());
     },
+    change(event, live) {
+      if (event.type === "edited") log.applyEdit(event.target, event.text, event.ts);
+      else if (event.type === "deleted") {
+        log.applyDelete(event.target);
+        if (composer.editingSeq() === event.target) {
+          composer.cancelEdit();
+          composer.say("That message was deleted.");
+        }
+      } else if (log.addModeration(event) && live) announcer.say(moderationText(event));
+    },
     outbox(entry, stored) {
       log.updateOwn(entry, stored);
       if (stored) attention.seen(stored.seq, false, false);
     },
+    changed(entry, result) {
+      const { change } = entry;
+      if ("error" in result) {
+        const what = change.type === "moderate" ? `${change.action} ${change.name}` : `${change.type} that message`;
+        composer.say(`Could not ${what}: ${result.error.message}.`);
+        return;
+      }
+      if (change.type === "edit") log.applyEdit(change.target, change.text, result.ts);
+      else if (change.type === "delete") log.applyDelete(change.target);
+      else {
+        const event = { type: "moderation", ...result, action: change.action, name: change.name, by: me() } as const;
+        log.addModeration(event);
+      }
+    },
+    older(frame) {
+      log.prependOlder(frame.messages);
+      olderMore = frame.more;
+      if (!frame.more) log.markBeginning(`This is the beginning of #${room}`);
+      else loadOlder();
+    },
     presence(frame) {
-      showOnline(frame);
+      online.show(frame);
       if (frame.event === "join") presence.join(frame.name);
       else {
         presence.leave(frame.name);
@@ -159,11 +239,58 @@ function enterRoom(name: string): void {
     typing(who) {
       typing.typing(who);
     },
+    refused(refusal) {
+      const words = refusalWords(refusal, asked ?? me());
+      const kind = refusalKind(refusal.code);
+      // The state line says what it is in a few words; the notice says what to do.
+      if (kind !== "later") status.textContent = words.status;
+      if (kind === "name") {
+        const tried = asked ?? "";
+        if (renamingFrom !== null) {
+          // The new name is someone else's: keep the old one and say so.
+          const previous = renamingFrom;
+          renamingFrom = null;
+          asked = previous;
+          connection.useName(previous);
+          nameDialog.open({ value: tried, error: words.notice, modal: true });
+          return;
+        }
+        showNotice("");
+        nameDialog.open({ value: tried, error: words.notice, modal: welcomed || chatSection.hidden === false });
+        return;
+      }
+      if (refusal.code === "unauthorized") forgetToken();
+      showNotice(
+        words.notice,
+        words.action === "rejoin"
+          ? {
+              label: "Rejoin",
+              run: () => {
+                showNotice("");
+                connection.resume();
+              },
+            }
+          : undefined,
+      );
+    },
     error(frame) {
-      // Identity and moderation refusals too: said in the room's words, never thrown.
       composer.say(frame.message);
     },
   });
+
+  nameDialog.onName = (newName) => {
+    if (newName === me() && welcomed && status.dataset.state !== "stopped") {
+      nameDialog.close();
+      return;
+    }
+    if (welcomed && status.dataset.state !== "stopped") renamingFrom = me();
+    asked = newName;
+    forgetLinkName();
+    connection.useName(newName);
+    if (renamingFrom === null) nameDialog.close();
+  };
+  changeName.addEventListener("click", () => nameDialog.open({ value: me(), modal: true }));
+
   log.actions = {
     retry(id) {
       connection.retry(id);
@@ -179,9 +306,45 @@ function enterRoom(name: string): void {
       log.removeOwn(id);
       composer.focus();
     },
+    editMessage(seq, text) {
+      composer.startEdit(seq, text);
+    },
+    async deleteMessage(seq, author) {
+      const mine = log.policy.mine(author);
+      const answer = await confirm.ask({
+        title: "Delete this message?",
+        text: mine ? "It will be removed for everyone." : `${author}'s message will be removed for everyone.`,
+      });
+      if (answer) connection.change({ type: "delete", target: seq });
+      composer.focus();
+    },
+  };
+  online.actions = {
+    async kick(who) {
+      const answer = await confirm.ask({
+        title: `Remove ${who}?`,
+        text: `${who} will be taken out of #${room}. They can come back.`,
+      });
+      if (answer) connection.change({ type: "moderate", action: "kick", name: who });
+    },
+    async ban(who) {
+      const answer = await confirm.ask({
+        title: `Ban ${who}?`,
+        text: `${who} will be taken out of #${room} and cannot come back until the ban ends.`,
+        askBanLength: true,
+      });
+      if (!answer) return;
+      const frame = { type: "moderate", action: "ban", name: who } as const;
+      connection.change(answer.minutes === undefined ? frame : { ...frame, minutes: answer.minutes });
+    },
   };
   composer.onSend = (text) => connection.send(text);
   composer.onTyping = () => connection.typing();
+  composer.onEdit = (seq, text) => connection.change({ type: "edit", target: seq, text });
+  composer.onEditLast = () => {
+    const last = log.lastEditable();
+    if (last) composer.startEdit(last.seq, last.text);
+  };
   // Unsent messages survive closing (they are kept in this browser), but only reach the room when the page is back.
   addEventListener("beforeunload", (event) => {
     if (!outbox.hasUnsent()) return;

@@ -1,6 +1,14 @@
 import type { Browser, Page, WebSocketRoute } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, newPerson, PageProblems, sendMessage, WAIT_MS, waitForStatus } from "../support/browser";
+import {
+  confirmName,
+  launchChromium,
+  newPerson,
+  PageProblems,
+  sendMessage,
+  WAIT_MS,
+  waitForStatus,
+} from "../support/browser";
 import { type DevServer, startDevServer } from "../support/dev-server";
 
 // The page against a stand-in room (Playwright's WebSocket routing): version 2
@@ -87,6 +95,7 @@ describe("the page and the room's version 2 protocol", () => {
     const page = await alicePage();
     const room = await fakeRoom(page);
     await page.goto(`${server.url}/${roomName}?name=Alice`);
+    await confirmName(page);
     await expect.poll(() => room.urls.length).toBe(1);
     room.send(welcome(roomName, { history: [message(1), message(2), message(3)], lastSeq: 6, more: true }));
     await waitForStatus(page, "Catching up…");
@@ -136,6 +145,7 @@ describe("the page and the room's version 2 protocol", () => {
     const page = await alicePage();
     const room = await fakeRoom(page);
     await page.goto(`${server.url}/${roomName}?name=Alice`);
+    await confirmName(page);
     await expect.poll(() => room.urls.length).toBe(1);
     room.send(welcome(roomName, {}));
     await waitForStatus(page, "Connected");
@@ -160,11 +170,71 @@ describe("the page and the room's version 2 protocol", () => {
     expect(problems.take()).toEqual([]);
   });
 
+  it("applies edits, deletions and moderation from the log, re-sends an unanswered edit after a reconnect, and starts afresh when the room was wiped", async () => {
+    const roomName = `proto-${crypto.randomUUID()}`;
+    const page = await alicePage();
+    const room = await fakeRoom(page);
+    await page.goto(`${server.url}/${roomName}?name=Alice`);
+    await confirmName(page);
+    await expect.poll(() => room.urls.length).toBe(1);
+    const own = { ...message(2), id: "a2", name: "Alice", text: "my typo" };
+    room.send(welcome(roomName, { history: [message(1), own], lastSeq: 2 }));
+    await waitForStatus(page, "Connected");
+    const log = page.getByRole("log");
+
+    room.send({ type: "edited", seq: 3, target: 1, text: "message 1, fixed", name: "Bob", ts: Date.now() });
+    room.send({ type: "moderation", seq: 4, action: "kick", name: "Mallory", by: "Bob", ts: Date.now() });
+    await log.getByText("message 1, fixed", { exact: true }).waitFor();
+    await log.getByRole("listitem").filter({ hasText: "message 1, fixed" }).getByText("(edited)").waitFor();
+    await log.getByText("Mallory was removed by Bob").waitFor();
+
+    // An edit the room has not answered when the link drops...
+    const mine = log.getByRole("listitem").filter({ hasText: "my typo" });
+    await mine.getByRole("button", { name: "Edit", exact: true }).click();
+    await page.getByLabel("Message", { exact: true }).fill("my text");
+    await page.getByLabel("Message", { exact: true }).press("Enter");
+    await expect.poll(() => room.framesOfType("edit")).toHaveLength(1);
+    const edit = room.framesOfType("edit")[0] as Frame;
+    expect(edit).toMatchObject({ type: "edit", target: 2, text: "my text" });
+    await room.socket?.close({ code: 1012, reason: "restart" });
+    await expect.poll(() => room.urls.length, { timeout: WAIT_MS }).toBe(2);
+    expect(room.urls[1]?.searchParams.get("since")).toBe("4");
+    // ...the catch-up brings what happened meanwhile, then the edit goes again with the same id.
+    room.send(
+      welcome(roomName, { history: [{ type: "deleted", seq: 5, target: 1, by: "Bob", ts: Date.now() }], lastSeq: 5 }),
+    );
+    await log.getByText("Message deleted", { exact: true }).waitFor();
+    await expect.poll(() => room.framesOfType("edit")).toHaveLength(2);
+    expect(room.framesOfType("edit")[1]).toEqual(edit);
+    room.send({ type: "ack", id: edit.id, seq: 6, ts: Date.now() });
+    await log.getByText("my text", { exact: true }).waitFor();
+    expect(await log.getByText("my typo").count()).toBe(0);
+
+    // The room was emptied (its seqs start again): the page drops what it showed and asks for the latest.
+    await room.socket?.close({ code: 1012, reason: "restart" });
+    await expect.poll(() => room.urls.length, { timeout: WAIT_MS }).toBe(3);
+    expect(room.urls[2]?.searchParams.get("since")).toBe("6");
+    room.send(welcome(roomName, { history: [], lastSeq: 1 }));
+    const latest = () => room.framesOfType("older").filter((f) => f.before === Number.MAX_SAFE_INTEGER);
+    await expect.poll(latest).toHaveLength(1);
+    room.send({
+      type: "older",
+      id: latest()[0]?.id,
+      messages: [{ ...message(1), text: "a fresh start" }],
+      more: false,
+    });
+    await log.getByText("a fresh start", { exact: true }).waitFor();
+    expect(await texts(page)).toEqual(["a fresh start"]);
+    await log.getByText(`This is the beginning of #${roomName}`).waitFor();
+    expect(problems.take()).toEqual([]);
+  });
+
   it("says why it was refused, and waits before trying a full room again", async () => {
     const roomName = `proto-${crypto.randomUUID()}`;
     const page = await alicePage();
     const room = await fakeRoom(page);
     await page.goto(`${server.url}/${roomName}?name=Alice`);
+    await confirmName(page);
     await expect.poll(() => room.urls.length).toBe(1);
     room.send({ type: "error", code: "room_full", message: "this room is full (5000 connections); try again later" });
     await room.socket?.close({ code: 1013, reason: "room full" });
@@ -175,7 +245,9 @@ describe("the page and the room's version 2 protocol", () => {
 
     await expect.poll(() => room.urls.length, { timeout: 35_000 }).toBe(2);
     room.send({ type: "error", code: "name_taken", message: "the name Alice is taken in this room" });
-    await page.getByRole("alert").getByText("the name Alice is taken in this room").waitFor();
+    await room.socket?.close({ code: 1008, reason: "name_taken" });
+    await page.getByRole("alert").getByText("Someone else in this room goes by “Alice”").waitFor();
+    await waitForStatus(page, "Not connected: pick another name");
     expect(problems.take()).toEqual([]);
   });
 });

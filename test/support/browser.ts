@@ -56,11 +56,26 @@ export async function newPerson(
   return { context, page };
 }
 
-/** Opens a room with a preset name and waits until the page says it is connected. */
+/**
+ * Opens a room with a suggested name, confirms it (a name in the link is only
+ * a suggestion; a name this browser used before joins by itself) and waits
+ * until the page says it is connected.
+ */
 export async function openRoom(page: Page, baseUrl: string, room: string, name: string): Promise<Page> {
   await page.goto(`${baseUrl}/${room}?name=${encodeURIComponent(name)}`);
+  await confirmName(page);
   await waitForStatus(page, "Connected");
   return page;
+}
+
+/** Presses Enter in the "Your name" form if the page asks; returns whether it asked. */
+export async function confirmName(page: Page): Promise<boolean> {
+  const asking = page.getByRole("button", { name: "Enter", exact: true });
+  const connecting = page.getByRole("status").filter({ hasNotText: "Not connected" });
+  await Promise.race([asking.waitFor({ timeout: WAIT_MS }), connecting.waitFor({ timeout: WAIT_MS })]);
+  if (!(await asking.isVisible())) return false;
+  await asking.click();
+  return true;
 }
 
 export async function waitForStatus(page: Page, text: string): Promise<void> {
