@@ -24,11 +24,15 @@ export class NodeChatClient {
     });
   }
 
+  /** Connects as `name`, bringing that name's device key as a non-browser client may, so it is one person throughout. */
   static async connect(base: string, room: string, name: string, since?: number): Promise<NodeChatClient> {
     const url = new URL(`/api/rooms/${room}/ws`, base.replace(/^http/, "ws"));
     url.searchParams.set("name", name);
     if (since !== undefined) url.searchParams.set("since", String(since));
-    const client = new NodeChatClient(new WebSocket(url));
+    const key = `node-test-${encodeURIComponent(name).replace(/[^A-Za-z0-9_-]/g, "_")}`.padEnd(22, "_").slice(0, 64);
+    // Node's WebSocket (undici) takes headers as a second argument; browsers' does not.
+    const init = { headers: { Cookie: `parley_device=${key}` } } as unknown as string[];
+    const client = new NodeChatClient(new WebSocket(url, init));
     await client.next("welcome");
     return client;
   }
