@@ -230,10 +230,13 @@ function enterRoom(name: string | null): void {
     },
     presence(frame) {
       online.show(frame);
-      if (frame.event === "join") presence.join(frame.name);
-      else {
-        presence.leave(frame.name);
-        typing.stop(frame.name);
+      // A crowd's news comes merged: `names` lists everyone the frame announces.
+      for (const name of frame.names ?? [frame.name]) {
+        if (frame.event === "join") presence.join(name);
+        else {
+          presence.leave(name);
+          typing.stop(name);
+        }
       }
     },
     typing(who) {
