@@ -90,10 +90,13 @@ const bump = (counts: Map<string, number>, key: string) => counts.set(key, (coun
 
 /** A person's page: joins, retrying by the policy until in or `deadline`; pings while in. */
 class CrowdMember {
+  readonly url: string;
   ws: WebSocket | null = null;
   #ping: ReturnType<typeof setInterval> | undefined;
 
-  constructor(readonly url: string) {}
+  constructor(url: string) {
+    this.url = url;
+  }
 
   async join(startedAt: number, deadline: number, tally: Tally): Promise<void> {
     for (let failures = 0; performance.now() < deadline; failures++) {
