@@ -19,6 +19,8 @@ export type DevServerOptions = {
   vars?: Record<string, string>;
   /** Pin to these CPUs with taskset (benchmarks). */
   cpus?: string;
+  /** Listen on this port (a restart that clients find where they left it); a free one if absent. */
+  port?: number;
 };
 
 export type DevServer = {
@@ -63,7 +65,7 @@ export function freePort(): Promise<number> {
  * it answers. `stop()` ends the whole group (wrangler, workerd) by its pid.
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const inspectorPort = await freePort();
   const persistTo = options.persistTo ?? mkdtempSync(join(tmpdir(), "parley-state-"));
   const args = [
