@@ -51,6 +51,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const ADMIN = { author: "admin", name: "an administrator" } as const;
 // Presence news within this long of the last are merged (a crowd joining).
 const PRESENCE_WINDOW_MS = 100;
+// A reader that reports but has been silent this long with a report's worth unread has stopped reading.
+const STALLED_AFTER_MS = LIMITS.idleTimeoutMs / 2;
 // How often a room with sockets looks for dead ones.
 const PRUNE_EVERY_MS = LIMITS.idleTimeoutMs / 2;
 
@@ -70,7 +72,7 @@ export class ChatRoom extends DurableObject<Env> {
   readonly #traffic = new WeakMap<WebSocket, Traffic>();
   readonly #departed = new WeakSet<WebSocket>();
   readonly #fanout: Fanout;
-  readonly #backlog = new Backlog(LIMITS.backlogCharsMax);
+  readonly #backlog = new Backlog(LIMITS.backlogCharsMax, 4 * LIMITS.backlogCharsMax);
   // Sockets whose reader fell too far behind: closed with 1013 once the flush is done.
   readonly #behind = new WeakSet<WebSocket>();
   // Whether the prune alarm is known to be set; checked in storage once per wake.
@@ -85,6 +87,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.#names = new NameClaims(ctx.storage.sql, positiveInt(env.NAME_HOLD_DAYS, DEFAULT_NAME_HOLD_DAYS));
     this.#fanout = new Fanout({
       sockets: () => this.#roster.sockets(),
+      beforeFlush: () => this.#backlog.measure(this.#roster.sockets()),
       send: (ws, payload) => this.#trySend(ws, payload),
       failed: (sockets) => {
         for (const ws of sockets) {
@@ -247,7 +250,7 @@ export class ChatRoom extends DurableObject<Env> {
         this.#broadcastExcept({ type: "typing", name: session.name }, ws);
         return;
       case "received":
-        this.#backlog.received(ws, frame.chars);
+        this.#backlog.received(ws, frame.chars, Date.now());
         return;
       case "catchup":
         this.#handleCatchup(ws, session, frame);
@@ -304,7 +307,8 @@ export class ChatRoom extends DurableObject<Env> {
 
   /**
    * Closes sockets that neither pinged (the runtime's auto-response, which does
-   * not wake the room, records when) nor sent a frame within the idle timeout.
+   * not wake the room, records when) nor sent a frame within the idle timeout,
+   * and readers that reported once but went silent with frames unread.
    */
   pruneIdleSockets(now: number): number {
     let pruned = 0;
@@ -314,6 +318,10 @@ export class ChatRoom extends DurableObject<Env> {
       const joinedAt = (this.#roster.get(ws) ?? readSession(ws))?.joinedAt ?? 0;
       if (now - Math.max(lastPing, lastFrame, joinedAt) > LIMITS.idleTimeoutMs) {
         this.#disconnect(ws, CLOSE_CODES.goingAway, "no heartbeat");
+        pruned++;
+      } else if (this.#backlog.stalled(ws, now, STALLED_AFTER_MS, LIMITS.receivedReportChars)) {
+        // Still pinging, no longer reading: it holds a place and a buffer.
+        this.#disconnect(ws, CLOSE_CODES.tryAgainLater, "too far behind");
         pruned++;
       }
     }

@@ -6,6 +6,8 @@ type Outgoing = { json: string; except?: WebSocket | ReadonlySet<WebSocket>; onl
 export type FanoutTarget = {
   /** The sockets a broadcast reaches. */
   sockets(): Iterable<WebSocket>;
+  /** Runs before each flush sends anything. */
+  beforeFlush(): void;
   /** Sends one payload; false when the socket failed. */
   send(ws: WebSocket, payload: string): boolean;
   /** Called once per flush with the sockets whose send failed. */
@@ -79,6 +81,7 @@ export class Fanout {
     this.#queue = [];
     const joinedAt = this.#joinedAt;
     this.#joinedAt = new Map();
+    this.#target.beforeFlush();
     const failed: WebSocket[] = [];
     const send = (ws: WebSocket, payload: string) => {
       if (!this.#target.send(ws, payload)) failed.push(ws);

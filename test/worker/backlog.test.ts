@@ -1,6 +1,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { ChatRoom } from "../../src/chat-room";
 import { MessageStore } from "../../src/message-store";
 import { LIMITS } from "../../src/protocol";
 import { catchUp, freshRoom, join, type TestClient } from "./helpers";
@@ -116,5 +117,28 @@ describe("bounded memory per socket", () => {
     expect(sent).toBeLessThanOrEqual(LIMITS.backlogCharsMax);
     expect(reading.closeEvent).toBeNull();
     expect(reading.of("catchup").at(-1)?.more).toBe(false);
+  });
+});
+
+describe("readers that stop reading in a quiet room", () => {
+  it("closes a reader that reported once, then went silent with frames unread, while it still pings", async () => {
+    const room = await bigRoom(100);
+    const stub = env.ROOMS.getByName(room);
+    const reader = await join(room, "reader", "&since=0");
+    report(reader);
+    const awake = await join(room, "awake");
+    report(awake);
+    // Far below the bound, but more than a report's worth, and then nothing more is reported.
+    reader.send({ type: "catchup", id: "c", since: 0 });
+    await reader.next("catchup");
+    reader.sendRaw("ping");
+    awake.sendRaw("ping");
+    await new Promise((r) => setTimeout(r, 50));
+    const pruned = await runInDurableObject(stub, (instance: ChatRoom) =>
+      instance.pruneIdleSockets(Date.now() + LIMITS.idleTimeoutMs / 2 + 1000),
+    );
+    expect(pruned).toBe(1);
+    expect(await reader.closed()).toMatchObject({ code: 1013, reason: "too far behind" });
+    expect(awake.closeEvent).toBeNull();
   });
 });
