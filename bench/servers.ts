@@ -56,8 +56,8 @@ async function launch(name: ServerName, placement: ServerPlacement): Promise<Ben
   const cpus = placement.cpus ? { cpus: placement.cpus } : {};
   switch (name) {
     case "parley": {
-      // Every bench socket comes from 127.0.0.1: lift the per-IP connection limit.
-      const vars = { CONNECT_RATE_LIMIT: "off" };
+      // Every bench socket comes from 127.0.0.1: lift the per-IP connection limit and the per-address share of a room.
+      const vars = { CONNECT_RATE_LIMIT: "off", ROOM_SOCKET_LIMIT: "20000", ROOM_SOCKETS_PER_ADDRESS: "10000" };
       const storage = placement.persistTo ? { persistTo: placement.persistTo } : {};
       const dev = await startDevServer({ ...cpus, ...storage, config: placement.parleyConfig, vars });
       return { name, protocol: name, url: dev.url, group: dev.pid, stop: dev.stop };

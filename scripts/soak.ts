@@ -23,7 +23,10 @@ const pingEveryMs = Number(values["ping-every"]) * 1000;
 const concurrency = Number(values.concurrency);
 const room = `soak-${Date.now()}`;
 
-const server = await startDevServer({ vars: { CONNECT_RATE_LIMIT: "off" } });
+// Every socket comes from 127.0.0.1: lift the per-IP limits, which would otherwise refuse most of them.
+const server = await startDevServer({
+  vars: { CONNECT_RATE_LIMIT: "off", ROOM_SOCKET_LIMIT: "20000", ROOM_SOCKETS_PER_ADDRESS: "10000" },
+});
 let exitCode = 1;
 try {
   const ws = new URL(`/api/rooms/${room}/ws`, server.url.replace("http", "ws"));
