@@ -493,6 +493,14 @@ export class ChatConnection {
   }
 
   #onError(frame: ErrorFrame): void {
+    if (frame.id !== undefined && frame.id === this.#catchupId) {
+      // Catching up is never given up: ask for the same page again once the room allows.
+      const socket = this.#socket;
+      setTimeout(() => {
+        if (socket === this.#socket && !this.#caughtUp) this.#askForMore();
+      }, frame.retryAfterMs ?? RATE_LIMITED_WAIT_MS);
+      return;
+    }
     if (frame.id !== undefined && frame.id === this.#older?.id) {
       if (frame.code === "rate_limited") this.#pause(frame.retryAfterMs ?? RATE_LIMITED_WAIT_MS);
       else this.#older = null;

@@ -110,7 +110,13 @@ describe("the page and the room's version 2 protocol", () => {
     expect(room.framesOfType("catchup")[1]).toEqual(expect.objectContaining({ since: 5 }));
     expect(room.framesOfType("send")).toEqual([]);
 
-    const second = room.framesOfType("catchup")[1] as Frame;
+    // Asked too fast: the same page is asked for again once the room allows.
+    const refused = room.framesOfType("catchup")[1] as Frame;
+    room.send({ type: "error", code: "rate_limited", message: "too many frames", id: refused.id, retryAfterMs: 200 });
+    await expect.poll(() => room.framesOfType("catchup")).toHaveLength(3);
+    expect(room.framesOfType("catchup")[2]).toEqual(expect.objectContaining({ since: 5 }));
+
+    const second = room.framesOfType("catchup")[2] as Frame;
     room.send({ type: "catchup", id: second.id, history: [message(6)], lastSeq: 6, more: false });
     await waitForStatus(page, "Connected");
     await expect.poll(() => room.framesOfType("send")).toHaveLength(1);
