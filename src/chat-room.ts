@@ -1,9 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { Backlog } from "./backlog";
-import { nameSkeleton } from "./display-name";
 import { Fanout } from "./fanout";
 import { type Joiner, readJoiner } from "./joiner";
-import { MessageStore, NotStoredError, type Refused, type Retention } from "./message-store";
+import { MessageStore, NotStoredError, type Refused } from "./message-store";
 import { Moderation } from "./moderation";
 import { NameClaims } from "./name-claims";
 import { PresenceNews } from "./presence";
@@ -22,7 +21,6 @@ import {
   LIMITS,
   type LogEvent,
   type ModerateFrame,
-  type ModerationAction,
   type OlderRequest,
   type ParseResult,
   parseClientMessage,
@@ -30,6 +28,8 @@ import {
   type ServerMessage,
   type WelcomeFrame,
 } from "./protocol";
+import { ADMIN, REFUSED_MESSAGES, RoomChanges } from "./room-changes";
+import { type RoomConfig, roomConfig } from "./room-config";
 import { Roster } from "./roster";
 import { forgetSchema } from "./schema";
 import { type OnlineList, readSession, type Session, writeSession } from "./session";
@@ -42,13 +42,7 @@ export type RoomRefusal = { code: "room_full" | "too_many_connections" | "name_t
 
 // Close codes the runtime reports but a socket may not send.
 const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
-const DEFAULT_SOCKET_LIMIT = 5000;
-const DEFAULT_SOCKETS_PER_ADDRESS = 250;
-const DEFAULT_NAME_HOLD_DAYS = 30;
-const DEFAULT_HISTORY_KEEP = 10_000;
 const DAY_MS = 24 * 60 * 60 * 1000;
-// Who acts when the deployer moderates through the API.
-const ADMIN = { author: "admin", name: "an administrator" } as const;
 // Presence news within this long of the last are merged (a crowd joining).
 const PRESENCE_WINDOW_MS = 100;
 // A reader that reports but has been silent this long with a report's worth unread has stopped reading.
@@ -64,9 +58,11 @@ type Traffic = { bucket: TokenBucket; reports: TokenBucket; refusedInARow: numbe
  * from the sockets' attachments whenever the object wakes.
  */
 export class ChatRoom extends DurableObject<Env> {
+  readonly #config: RoomConfig;
   #store: MessageStore;
   readonly #names: NameClaims;
   readonly #moderation: Moderation;
+  readonly #changes: RoomChanges;
   #roster: Roster;
   readonly #presence: PresenceNews;
   readonly #traffic = new WeakMap<WebSocket, Traffic>();
@@ -82,9 +78,17 @@ export class ChatRoom extends DurableObject<Env> {
     super(ctx, env);
     // Answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
-    this.#store = new MessageStore(ctx.storage, this.#retention());
+    this.#config = roomConfig(env);
+    this.#store = new MessageStore(ctx.storage, this.#config.retention);
     this.#moderation = new Moderation(ctx.storage.sql);
-    this.#names = new NameClaims(ctx.storage.sql, positiveInt(env.NAME_HOLD_DAYS, DEFAULT_NAME_HOLD_DAYS));
+    this.#names = new NameClaims(ctx.storage.sql, this.#config.nameHoldDays);
+    this.#changes = new RoomChanges({
+      store: () => this.#store,
+      moderation: this.#moderation,
+      names: this.#names,
+      nameOf: (identity) => this.#nameOf(identity),
+      removePerson: (identity, code, message) => this.#removePerson(identity, code, message),
+    });
     this.#fanout = new Fanout({
       sockets: () => this.#roster.sockets(),
       beforeFlush: () => this.#backlog.measure(this.#roster.sockets()),
@@ -178,11 +182,11 @@ export class ChatRoom extends DurableObject<Env> {
    * upgrade's refusal), so both always agree.
    */
   admission(joiner: Joiner, now = Date.now()): RoomRefusal | null {
-    const limit = this.#socketLimit();
+    const limit = this.#config.socketLimit;
     if (this.#roster.size >= limit) {
       return { code: "room_full", message: `this room is full (${limit} connections); try again later` };
     }
-    const perAddress = this.#perAddressLimit();
+    const { perAddress } = this.#config;
     if (joiner.address !== "" && this.#roster.fromAddress(joiner.address) >= perAddress) {
       return {
         code: "too_many_connections",
@@ -286,20 +290,19 @@ export class ChatRoom extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(now + PRUNE_EVERY_MS);
       return;
     }
-    const idleDays = optionalPositive(this.env.ROOM_IDLE_DAYS);
+    const { idleDays, retention } = this.#config;
     const lastUse = this.#store.lastActivity();
     if (this.#store.lastSeq === 0 || (idleDays !== undefined && now - lastUse >= idleDays * DAY_MS)) {
       // Never used, or idle past the deployer's limit: leave nothing behind.
       await this.ctx.storage.deleteAll();
       forgetSchema(this.ctx.storage.sql);
       this.#moderation.forget();
-      this.#store = new MessageStore(this.ctx.storage, this.#retention());
+      this.#store = new MessageStore(this.ctx.storage, retention);
       return;
     }
     // An empty room wakes only to age out history or to be deleted when idle.
-    const historyDays = optionalPositive(this.env.HISTORY_DAYS);
     const next = Math.min(
-      historyDays === undefined ? Number.POSITIVE_INFINITY : now + DAY_MS,
+      retention.days === undefined ? Number.POSITIVE_INFINITY : now + DAY_MS,
       idleDays === undefined ? Number.POSITIVE_INFINITY : lastUse + idleDays * DAY_MS,
     );
     if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
@@ -378,16 +381,6 @@ export class ChatRoom extends DurableObject<Env> {
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  #socketLimit(): number {
-    return positiveInt(this.env.ROOM_SOCKET_LIMIT, DEFAULT_SOCKET_LIMIT);
-  }
-
-  /** One address may hold at most half the room, whatever the var says. */
-  #perAddressLimit(): number {
-    const configured = positiveInt(this.env.ROOM_SOCKETS_PER_ADDRESS, DEFAULT_SOCKETS_PER_ADDRESS);
-    return Math.max(1, Math.min(configured, Math.floor(this.#socketLimit() / 2)));
-  }
-
   #handleSend(ws: WebSocket, session: Session, frame: SendFrame): void {
     const author = session.identity;
     const stored = this.#store.findByAuthor(author, frame.id);
@@ -445,16 +438,17 @@ export class ChatRoom extends DurableObject<Env> {
       return;
     }
     if (this.#moderation.isBanned(session.identity, now)) {
-      this.#closePerson(session.identity, "banned", "you are banned from this room");
+      this.#removePerson(session.identity, "banned", "you are banned from this room");
       return;
     }
-    const moderator = this.#moderation.roleOf(session, now) !== "member";
-    const actor = { author: session.identity, name: session.name, moderator };
+    const actor = {
+      author: session.identity,
+      name: session.name,
+      moderator: this.#moderation.roleOf(session, now) !== "member",
+    };
     let result: LogEvent | Refused;
     try {
-      if (frame.type === "edit") result = this.#store.edit(session.identity, frame.id, frame.target, frame.text, now);
-      else if (frame.type === "delete") result = this.#store.remove(actor, frame.id, frame.target, now);
-      else result = this.#moderate(actor, frame.id, frame.action, frame.name, frame.minutes, now);
+      result = this.#changes.apply(actor, frame.id, frame, now);
     } catch (error) {
       if (!(error instanceof NotStoredError)) throw error;
       console.error("chat-room: a change was not stored", session.name, error.cause);
@@ -469,59 +463,20 @@ export class ChatRoom extends DurableObject<Env> {
     this.#broadcastExcept(result, ws);
   }
 
-  /**
-   * Kick, ban or unban the person going by `name`. Not for members, never on
-   * oneself, and on the owner only for the deployer.
-   */
-  #moderate(
-    actor: { author: string; name: string; moderator: boolean },
-    clientId: string,
-    action: ModerationAction,
-    name: string,
-    minutes: number | undefined,
-    now: number,
-  ): LogEvent | Refused {
-    if (!actor.moderator) return { refused: "forbidden" };
-    const skeleton = nameSkeleton(name);
-    if (action === "unban") {
-      if (!this.#moderation.unban(skeleton)) return { refused: "not_found" };
-      return this.#store.moderation(actor, clientId, action, name, now);
-    }
-    const target = this.#names.identityOf(skeleton, now);
-    if (!target) return { refused: "not_found" };
-    // Only the deployer acts on a room's owner.
-    const onOwner = target.identity === this.#moderation.owner() && actor.author !== ADMIN.author;
-    if (target.identity === actor.author || onOwner) return { refused: "forbidden" };
-    const shown = target.name ?? this.#nameOf(target.identity) ?? name;
-    const event = this.#store.moderation(actor, clientId, action, shown, now);
-    if (action === "ban") {
-      const until = minutes === undefined ? null : now + minutes * 60_000;
-      this.#moderation.ban({ identity: target.identity, skeleton, name: shown, until });
-      this.#closePerson(target.identity, "banned", `you were banned from this room by ${actor.name}`);
-    } else {
-      this.#closePerson(target.identity, "kicked", `you were removed from this room by ${actor.name}`);
-    }
-    return event;
-  }
-
   /** A deployer's action through `POST /api/rooms/<room>/moderation`: any room, any person. */
   moderateAsAdmin(
     request: AdminAction,
   ): { ok: true; seq: number } | { ok: false; code: "not_found" | "forbidden"; message: string } {
-    const now = Date.now();
-    const clientId = crypto.randomUUID();
-    const actor = { ...ADMIN, moderator: true };
-    const result =
-      request.action === "delete"
-        ? this.#store.remove(actor, clientId, request.target, now)
-        : this.#moderate(actor, clientId, request.action, request.name, request.minutes, now);
+    const change =
+      request.action === "delete" ? { type: "delete" as const, ...request } : { type: "moderate" as const, ...request };
+    const result = this.#changes.apply(ADMIN, crypto.randomUUID(), change, Date.now());
     if ("refused" in result) return { ok: false, code: result.refused, message: REFUSED_MESSAGES[result.refused] };
     this.#broadcastExcept(result);
     return { ok: true, seq: result.seq };
   }
 
   /** Tells every socket of this person why, then closes them. */
-  #closePerson(identity: string, code: "banned" | "kicked", message: string): void {
+  #removePerson(identity: string, code: "banned" | "kicked", message: string): void {
     for (const [ws, session] of [...this.#roster.entries()]) {
       if (session.identity !== identity) continue;
       this.#sendError(ws, code, message);
@@ -536,12 +491,6 @@ export class ChatRoom extends DurableObject<Env> {
 
   #sendError(ws: WebSocket, code: ErrorCode, message: string, id?: string): void {
     this.#sendTo(ws, id === undefined ? { type: "error", code, message } : { type: "error", code, message, id });
-  }
-
-  #retention(): Retention {
-    const keep = Math.max(LIMITS.historyKept, positiveInt(this.env.HISTORY_KEEP, DEFAULT_HISTORY_KEEP));
-    const days = optionalPositive(this.env.HISTORY_DAYS);
-    return days === undefined ? { keep } : { keep, days };
   }
 
   /** Sends what is queued for it, closes the socket and, if its person has no other socket, announces the leave. */
@@ -603,19 +552,3 @@ export class ChatRoom extends DurableObject<Env> {
     }
   }
 }
-
-function positiveInt(raw: string | undefined, fallback: number): number {
-  const configured = Number.parseInt(raw ?? "", 10);
-  return Number.isSafeInteger(configured) && configured > 0 ? configured : fallback;
-}
-
-/** A var that may be left empty: a positive number, or undefined. */
-function optionalPositive(raw: string | undefined): number | undefined {
-  const value = Number(raw);
-  return raw !== undefined && raw.trim() !== "" && Number.isFinite(value) && value > 0 ? value : undefined;
-}
-
-const REFUSED_MESSAGES = {
-  not_found: "there is no such message or person here (it may have been deleted)",
-  forbidden: "you may not do that here",
-} as const satisfies Record<Refused["refused"], string>;

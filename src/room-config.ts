@@ -1,0 +1,40 @@
+import type { Retention } from "./message-store";
+import { LIMITS } from "./protocol";
+
+/** A room's settings, read once from the deployer's vars (wrangler.toml), with defaults for what is unset or bad. */
+export type RoomConfig = {
+  socketLimit: number;
+  /** Sockets one address may hold: never more than half of the room. */
+  perAddress: number;
+  nameHoldDays: number;
+  retention: Retention;
+  /** Delete a room idle this many days (undefined: never). */
+  idleDays?: number;
+};
+
+export function roomConfig(env: Env): RoomConfig {
+  const socketLimit = positiveInt(env.ROOM_SOCKET_LIMIT, 5000);
+  const perAddress = Math.max(1, Math.min(positiveInt(env.ROOM_SOCKETS_PER_ADDRESS, 250), Math.floor(socketLimit / 2)));
+  // SPEC keeps at least 1000 messages, whatever the var says.
+  const keep = Math.max(LIMITS.historyKept, positiveInt(env.HISTORY_KEEP, 10_000));
+  const historyDays = optionalPositive(env.HISTORY_DAYS);
+  const idleDays = optionalPositive(env.ROOM_IDLE_DAYS);
+  return {
+    socketLimit,
+    perAddress,
+    nameHoldDays: positiveInt(env.NAME_HOLD_DAYS, 30),
+    retention: historyDays === undefined ? { keep } : { keep, days: historyDays },
+    ...(idleDays === undefined ? {} : { idleDays }),
+  };
+}
+
+function positiveInt(raw: string | undefined, fallback: number): number {
+  const configured = Number.parseInt(raw ?? "", 10);
+  return Number.isSafeInteger(configured) && configured > 0 ? configured : fallback;
+}
+
+/** A var that may be left empty: a positive number, or undefined. */
+function optionalPositive(raw: string | undefined): number | undefined {
+  const value = Number(raw);
+  return raw !== undefined && raw.trim() !== "" && Number.isFinite(value) && value > 0 ? value : undefined;
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { roomConfig } from "../../src/room-config";
+
+const vars = (over: Partial<Env>) => ({ ...over }) as Env;
+
+describe("a room's settings from the deployer's vars", () => {
+  it("uses the defaults for vars left unset, empty or not numbers", () => {
+    expect(roomConfig(vars({ ROOM_SOCKET_LIMIT: "lots", HISTORY_DAYS: "", ROOM_IDLE_DAYS: " " }))).toEqual({
+      socketLimit: 5000,
+      perAddress: 250,
+      nameHoldDays: 30,
+      retention: { keep: 10_000 },
+    });
+  });
+
+  it("never lets one address hold more than half a room", () => {
+    expect(roomConfig(vars({ ROOM_SOCKET_LIMIT: "20", ROOM_SOCKETS_PER_ADDRESS: "250" })).perAddress).toBe(10);
+    expect(roomConfig(vars({ ROOM_SOCKET_LIMIT: "1" })).perAddress).toBe(1);
+  });
+
+  it("keeps at least the 1000 messages SPEC promises, and takes optional days", () => {
+    expect(roomConfig(vars({ HISTORY_KEEP: "50", HISTORY_DAYS: "7", ROOM_IDLE_DAYS: "90" }))).toMatchObject({
+      retention: { keep: 1000, days: 7 },
+      idleDays: 90,
+    });
+  });
+});
