@@ -11,31 +11,13 @@ import {
   waitForMessage,
   waitForStatus,
 } from "../support/browser";
-import { type DevServer, startDevServer } from "../support/dev-server";
+import { browserSuite } from "../support/browser-suite";
 
-let server: DevServer;
-let browser: Browser;
-const problems = new PageProblems();
-const contexts: { close: () => Promise<void> }[] = [];
+const suite = browserSuite("chat");
+const { problems, newRoom } = suite;
 
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startDevServer(), launchChromium()]);
-});
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-const newRoom = () => `chat-${crypto.randomUUID()}`;
-
-async function person(label: string, options?: Parameters<typeof newPerson>[3]): Promise<Page> {
-  const { context, page } = await newPerson(browser, problems, label, options);
-  contexts.push(context);
-  return page;
-}
+const person = async (label: string, options?: Parameters<typeof suite.person>[1]) =>
+  (await suite.person(label, options)).page;
 
 /** Every test ends with no console errors and no uncaught exceptions on any page. */
 function expectNoPageProblems(): void {
@@ -46,13 +28,13 @@ describe("chatting in a real browser", () => {
   it("lets two people chat: names kept, join lines, Online list, delivery marks", async () => {
     const room = newRoom();
     const alice = await person("alice");
-    await alice.goto(`${server.url}/${room}`);
+    await alice.goto(`${suite.server.url}/${room}`);
     // No name yet: the page asks for one.
     await alice.getByLabel("Your name").fill("Alice");
     await alice.getByRole("button", { name: "Enter" }).click();
     await waitForStatus(alice, "Connected");
 
-    const bob = await openRoom(await person("bob"), server.url, room, "Bob");
+    const bob = await openRoom(await person("bob"), suite.server.url, room, "Bob");
     await alice.getByRole("log").getByText("Bob joined").waitFor();
     const aliceOnline = alice.getByRole("list", { name: "Online" });
     await expect
@@ -88,11 +70,11 @@ describe("chatting in a real browser", () => {
 
   it("shows a late joiner the history, in order", async () => {
     const room = newRoom();
-    const alice = await openRoom(await person("alice"), server.url, room, "Alice");
+    const alice = await openRoom(await person("alice"), suite.server.url, room, "Alice");
     for (const text of ["one", "two", "three"]) await sendMessage(alice, text);
     await alice.getByRole("log").getByRole("listitem").filter({ hasText: "three" }).getByText("Sent").waitFor();
 
-    const carol = await openRoom(await person("carol"), server.url, room, "Carol");
+    const carol = await openRoom(await person("carol"), suite.server.url, room, "Carol");
     await waitForMessage(carol, "three");
     const texts = await carol.getByRole("log").locator(".text").allTextContents();
     expect(texts).toEqual(["one", "two", "three"]);
@@ -101,8 +83,8 @@ describe("chatting in a real browser", () => {
 
   it("shows markup from others as text, never as HTML", async () => {
     const room = newRoom();
-    const alice = await openRoom(await person("alice"), server.url, room, "Alice");
-    const bob = await openRoom(await person("bob"), server.url, room, "Bob<i>");
+    const alice = await openRoom(await person("alice"), suite.server.url, room, "Alice");
+    const bob = await openRoom(await person("bob"), suite.server.url, room, "Bob<i>");
     const evil = `<img src=x onerror="window.pwned=1"><b>bold</b> <script>window.pwned=2</script>`;
     await sendMessage(bob, evil);
     await waitForMessage(alice, evil);
@@ -115,8 +97,8 @@ describe("chatting in a real browser", () => {
 
   it("shows who is typing, and takes it away when they stop", async () => {
     const room = newRoom();
-    const alice = await openRoom(await person("alice"), server.url, room, "Alice");
-    const bob = await openRoom(await person("bob"), server.url, room, "Bob");
+    const alice = await openRoom(await person("alice"), suite.server.url, room, "Alice");
+    const bob = await openRoom(await person("bob"), suite.server.url, room, "Bob");
     const typingLine = bob.getByText("Alice is typing…");
 
     await alice.getByLabel("Message", { exact: true }).pressSequentially("Hel", { delay: 50 });
@@ -156,8 +138,8 @@ describe("chatting in a real browser", () => {
     });
     const setHidden = (hidden: boolean) =>
       alice.evaluate((h) => (window as unknown as { setHidden: (h: boolean) => void }).setHidden(h), hidden);
-    await openRoom(alice, server.url, room, "Alice");
-    const bob = await openRoom(await person("bob"), server.url, room, "Bob");
+    await openRoom(alice, suite.server.url, room, "Alice");
+    const bob = await openRoom(await person("bob"), suite.server.url, room, "Bob");
     expect(await alice.title()).toBe(`#${room} · Parley`);
 
     await setHidden(true);
@@ -178,11 +160,11 @@ describe("chatting in a real browser", () => {
     const room = newRoom();
     const alice = await openRoom(
       await person("alice", { viewport: { width: 900, height: 600 } }),
-      server.url,
+      suite.server.url,
       room,
       "Alice",
     );
-    const bob = await openRoom(await person("bob"), server.url, room, "Bob");
+    const bob = await openRoom(await person("bob"), suite.server.url, room, "Bob");
     const scroller = alice.getByRole("log");
     const long = (i: number) => `Message ${i}\nwith a second line\nand a third one`;
     for (let i = 1; i <= 12; i++) {
@@ -230,7 +212,7 @@ describe("chatting in a real browser", () => {
 
   it("says why a message was refused, inline, and offers Edit and Discard instead of a hopeless Retry", async () => {
     const room = newRoom();
-    const alice = await openRoom(await person("alice"), server.url, room, "Alice");
+    const alice = await openRoom(await person("alice"), suite.server.url, room, "Alice");
     // A pasted form feed passes the page but the room refuses it.
     await sendMessage(alice, "page one\fpage two");
     const own = alice.getByRole("log").getByRole("listitem").filter({ hasText: "page one" });
@@ -271,12 +253,16 @@ describe("chatting in a real browser", () => {
 
   it("takes typing away within 3 s of the draft being cleared, and never shows you typing from your other tab", async () => {
     const room = newRoom();
-    const { context, page: alice } = await newPerson(browser, problems, "alice");
-    contexts.push(context);
-    await openRoom(alice, server.url, room, "Alice");
+    const { context, page: alice } = await suite.person("alice");
+    await openRoom(alice, suite.server.url, room, "Alice");
     // Alice's second tab: same browser, same name.
-    const aliceTab2 = await openRoom(problems.watch(await context.newPage(), "alice-tab2"), server.url, room, "Alice");
-    const bob = await openRoom(await person("bob"), server.url, room, "Bob");
+    const aliceTab2 = await openRoom(
+      problems.watch(await context.newPage(), "alice-tab2"),
+      suite.server.url,
+      room,
+      "Alice",
+    );
+    const bob = await openRoom(await person("bob"), suite.server.url, room, "Bob");
     const box = alice.getByLabel("Message", { exact: true });
 
     await box.pressSequentially("On my way", { delay: 40 });
@@ -302,7 +288,7 @@ describe("chatting in a real browser", () => {
   it("works by keyboard alone, with a visible focus", async () => {
     const room = newRoom();
     const alice = await person("alice");
-    await alice.goto(`${server.url}/`);
+    await alice.goto(`${suite.server.url}/`);
     await alice.keyboard.press("Tab");
     const focused = () => alice.evaluate(() => document.activeElement?.getAttribute("id") ?? "");
     // The brand heading has no controls; the first stop is the Room box or the Join form.
@@ -314,7 +300,7 @@ describe("chatting in a real browser", () => {
     expect(outline).not.toMatch(/^none|\b0px/);
     await alice.keyboard.type(room);
     await alice.keyboard.press("Enter");
-    await alice.waitForURL(`${server.url}/${room}`);
+    await alice.waitForURL(`${suite.server.url}/${room}`);
 
     // The name box has focus; typing and Enter joins.
     await expect.poll(focused).toBe("name-input");
@@ -347,7 +333,7 @@ describe("chatting in a real browser", () => {
 
   it("joins from the landing page, opens a fresh private room and copies its link", async () => {
     const alice = await person("alice", { permissions: ["clipboard-read", "clipboard-write"] });
-    await alice.goto(`${server.url}/`);
+    await alice.goto(`${suite.server.url}/`);
     await alice.getByLabel("Room").fill("not a room!");
     await alice.getByRole("button", { name: "Join" }).click();
     await alice.getByRole("alert").getByText("Room names are").waitFor();
@@ -356,14 +342,14 @@ describe("chatting in a real browser", () => {
     const href = (await privateLink.getAttribute("href")) ?? "";
     expect(href).toMatch(/^\/[0-9a-f]{32}$/);
     await privateLink.click();
-    await alice.waitForURL(`${server.url}${href}`);
+    await alice.waitForURL(`${suite.server.url}${href}`);
     await alice.getByLabel("Your name").fill("Alice");
     await alice.getByRole("button", { name: "Enter" }).click();
     await waitForStatus(alice, "Connected");
 
     await alice.getByRole("button", { name: "Copy link" }).click();
     await alice.getByText("Link copied").waitFor();
-    expect(await alice.evaluate(() => navigator.clipboard.readText())).toBe(`${server.url}${href}`);
+    expect(await alice.evaluate(() => navigator.clipboard.readText())).toBe(`${suite.server.url}${href}`);
     expectNoPageProblems();
   });
 });

@@ -11,32 +11,14 @@ import {
   waitForMessage,
   waitForStatus,
 } from "../support/browser";
-import { type DevServer, startDevServer } from "../support/dev-server";
+import { browserSuite } from "../support/browser-suite";
 import { NodeChatClient } from "../support/ws-client";
 
-let server: DevServer;
-let browser: Browser;
-const problems = new PageProblems();
-const contexts: { close: () => Promise<void> }[] = [];
+const suite = browserSuite("log");
+const { problems, newRoom } = suite;
 
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startDevServer(), launchChromium()]);
-});
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-const newRoom = () => `log-${crypto.randomUUID()}`;
-
-async function person(label: string, options?: Parameters<typeof newPerson>[3]): Promise<Page> {
-  const { context, page } = await newPerson(browser, problems, label, options);
-  contexts.push(context);
-  return page;
-}
+const person = async (label: string, options?: Parameters<typeof suite.person>[1]) =>
+  (await suite.person(label, options)).page;
 
 const item = (page: Page, text: string) => page.getByRole("log").getByRole("listitem").filter({ hasText: text });
 const box = (page: Page) => page.getByLabel("Message", { exact: true });
@@ -44,8 +26,8 @@ const box = (page: Page) => page.getByLabel("Message", { exact: true });
 describe("the room's event log on the page", () => {
   it("shows edits and deletions to everyone, live and after a reload", async () => {
     const room = newRoom();
-    const alice = await openRoom(await person("alice"), server.url, room, "Alice");
-    const bob = await openRoom(await person("bob"), server.url, room, "Bob");
+    const alice = await openRoom(await person("alice"), suite.server.url, room, "Alice");
+    const bob = await openRoom(await person("bob"), suite.server.url, room, "Bob");
     await sendMessage(alice, "Hello wrld");
     await sendMessage(alice, "This one goes");
     await sendMessage(bob, "Bob was here");
@@ -112,7 +94,7 @@ describe("the room's event log on the page", () => {
       "Message deleted",
       "Message deleted",
     ]);
-    const carol = await openRoom(await person("carol"), server.url, room, "Carol");
+    const carol = await openRoom(await person("carol"), suite.server.url, room, "Carol");
     await waitForMessage(carol, "Hello world");
     expect(await carol.getByRole("log").locator(".message .text").allTextContents()).toEqual([
       "Hello world",
@@ -126,7 +108,7 @@ describe("the room's event log on the page", () => {
     const room = newRoom();
     // 30 people write 10 messages each, one after the other (the rate limit is per connection).
     const writers = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => NodeChatClient.connect(server.url, room, `writer${i}`)),
+      Array.from({ length: 30 }, (_, i) => NodeChatClient.connect(suite.server.url, room, `writer${i}`)),
     );
     let n = 0;
     for (const writer of writers) {
@@ -139,7 +121,7 @@ describe("the room's event log on the page", () => {
 
     const alice = await openRoom(
       await person("alice", { viewport: { width: 900, height: 600 } }),
-      server.url,
+      suite.server.url,
       room,
       "Alice",
     );

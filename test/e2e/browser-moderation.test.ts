@@ -11,31 +11,11 @@ import {
   waitForMessage,
   waitForStatus,
 } from "../support/browser";
-import { type DevServer, startDevServer } from "../support/dev-server";
+import { browserSuite } from "../support/browser-suite";
 
-let server: DevServer;
-let browser: Browser;
-const problems = new PageProblems();
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startDevServer(), launchChromium()]);
-});
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-const newRoom = () => `mod-${crypto.randomUUID()}`;
-
-async function person(label: string): Promise<{ context: BrowserContext; page: Page }> {
-  const made = await newPerson(browser, problems, label);
-  contexts.push(made.context);
-  return made;
-}
+const suite = browserSuite("mod");
+const { problems, newRoom } = suite;
+const person = (label: string) => suite.person(label);
 
 /** Counts the sockets a page opens to the room. */
 function countSockets(page: Page): () => number {
@@ -53,9 +33,9 @@ describe("moderation on the page", () => {
   it("lets the owner ban someone, who is told so in words and cannot get back in", async () => {
     const room = newRoom();
     // The first to join owns the room.
-    const alice = await openRoom((await person("alice")).page, server.url, room, "Alice");
+    const alice = await openRoom((await person("alice")).page, suite.server.url, room, "Alice");
     const { context: malloryContext, page: mallory } = await person("mallory");
-    const malloryPage = await openRoom(mallory, server.url, room, "Mallory");
+    const malloryPage = await openRoom(mallory, suite.server.url, room, "Mallory");
     await sendMessage(malloryPage, "spam spam spam");
     await waitForMessage(alice, "spam spam spam");
 
@@ -86,7 +66,7 @@ describe("moderation on the page", () => {
     await waitForStatus(mallory, "Banned");
     await mallory.getByText("You are banned from this room.").waitFor();
     const again = problems.watch(await malloryContext.newPage(), "mallory-again");
-    await again.goto(`${server.url}/${room}?name=Eve`);
+    await again.goto(`${suite.server.url}/${room}?name=Eve`);
     await again.getByLabel("Your name").fill("Eve");
     await again.getByRole("button", { name: "Enter", exact: true }).click();
     await waitForStatus(again, "Banned");
@@ -97,8 +77,8 @@ describe("moderation on the page", () => {
 
   it("lets the owner remove someone, who may rejoin with a button", async () => {
     const room = newRoom();
-    const alice = await openRoom((await person("alice")).page, server.url, room, "Alice");
-    const bob = await openRoom((await person("bob")).page, server.url, room, "Bob");
+    const alice = await openRoom((await person("alice")).page, suite.server.url, room, "Alice");
+    const bob = await openRoom((await person("bob")).page, suite.server.url, room, "Bob");
     const sockets = countSockets(bob);
 
     await onlineEntry(alice, "Bob").getByRole("button", { name: "Kick", exact: true }).click();

@@ -10,33 +10,15 @@ import {
   waitForMessage,
   waitForStatus,
 } from "../support/browser";
-import { type DevServer, startDevServer } from "../support/dev-server";
+import { browserSuite } from "../support/browser-suite";
 
-let server: DevServer;
-let browser: Browser;
-const problems = new PageProblems();
-const contexts: { close: () => Promise<void> }[] = [];
+const suite = browserSuite("offline");
+const { problems, newRoom } = suite;
 
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startDevServer(), launchChromium()]);
-});
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-const newRoom = () => `offline-${crypto.randomUUID()}`;
 // Chromium itself logs refused socket attempts while offline: the outage the test makes, not a page error.
 const OFFLINE_NOISE = /console error: WebSocket connection to .* failed/;
 
-async function person(label: string) {
-  const made = await newPerson(browser, problems, label);
-  contexts.push(made.context);
-  return made;
-}
+const person = (label: string, options?: Parameters<typeof suite.person>[1]) => suite.person(label, options);
 
 const countInLog = (page: Page, text: string) =>
   page.getByRole("log").locator(".text").getByText(text, { exact: true }).count();
@@ -45,9 +27,9 @@ describe("nothing typed is lost", () => {
   it("delivers a message sent offline exactly once after the tab was closed, asking before it closes", async () => {
     const room = newRoom();
     const { context, page: alice } = await person("alice");
-    await openRoom(alice, server.url, room, "Alice");
+    await openRoom(alice, suite.server.url, room, "Alice");
     const { page: bob } = await person("bob");
-    await openRoom(bob, server.url, room, "Bob");
+    await openRoom(bob, suite.server.url, room, "Bob");
 
     await context.setOffline(true);
     await waitForStatus(alice, "Offline");
@@ -69,7 +51,7 @@ describe("nothing typed is lost", () => {
     // Back online, she opens the room again: the message goes, with its original id.
     await context.setOffline(false);
     const again = problems.watch(await context.newPage(), "alice-again");
-    await openRoom(again, server.url, room, "Alice");
+    await openRoom(again, suite.server.url, room, "Alice");
     await waitForMessage(bob, text);
     await again.getByRole("log").getByRole("listitem").filter({ hasText: text }).getByText("Sent").waitFor();
 
@@ -78,7 +60,7 @@ describe("nothing typed is lost", () => {
     await waitForStatus(again, "Connected");
     await waitForMessage(again, text);
     const { page: carol } = await person("carol");
-    await openRoom(carol, server.url, room, "Carol");
+    await openRoom(carol, suite.server.url, room, "Carol");
     await waitForMessage(carol, text);
     expect(await countInLog(carol, text)).toBe(1);
     expect(await countInLog(bob, text)).toBe(1);
@@ -89,7 +71,7 @@ describe("nothing typed is lost", () => {
   it("keeps the draft across a reload, and closes without asking when everything is sent", async () => {
     const room = newRoom();
     const { context, page: alice } = await person("alice");
-    await openRoom(alice, server.url, room, "Alice");
+    await openRoom(alice, suite.server.url, room, "Alice");
     const box = alice.getByLabel("Message", { exact: true });
     await box.pressSequentially("half a thought", { delay: 20 });
     await alice.reload();

@@ -10,31 +10,12 @@ import {
   waitForMessage,
   waitForStatus,
 } from "../support/browser";
-import { type DevServer, startDevServer } from "../support/dev-server";
+import { browserSuite } from "../support/browser-suite";
 
-let server: DevServer;
-let browser: Browser;
-const problems = new PageProblems();
-const contexts: { close: () => Promise<void> }[] = [];
+const suite = browserSuite("order");
+const { problems, newRoom } = suite;
 
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startDevServer(), launchChromium()]);
-});
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-const newRoom = () => `order-${crypto.randomUUID()}`;
-
-async function person(label: string) {
-  const made = await newPerson(browser, problems, label);
-  contexts.push(made.context);
-  return made;
-}
+const person = (label: string, options?: Parameters<typeof suite.person>[1]) => suite.person(label, options);
 
 const texts = (page: Page) => page.getByRole("log").locator(".message .text").allTextContents();
 
@@ -54,9 +35,9 @@ describe("one order for everyone", () => {
     const room = newRoom();
     const { page: alice } = await person("alice");
     const refusals = countRefusals(alice);
-    await openRoom(alice, server.url, room, "Alice");
+    await openRoom(alice, suite.server.url, room, "Alice");
     const { page: bob } = await person("bob");
-    await openRoom(bob, server.url, room, "Bob");
+    await openRoom(bob, suite.server.url, room, "Bob");
 
     const box = alice.getByLabel("Message", { exact: true });
     const written = Array.from({ length: 12 }, (_, i) => `quick ${i + 1}`);
@@ -77,7 +58,7 @@ describe("one order for everyone", () => {
 
     // The room stored that order: a newcomer's history is the same.
     const { page: carol } = await person("carol");
-    await openRoom(carol, server.url, room, "Carol");
+    await openRoom(carol, suite.server.url, room, "Carol");
     await waitForMessage(carol, "quick 12");
     expect(await texts(carol)).toEqual(written);
     expect(problems.take()).toEqual([]);
@@ -86,9 +67,9 @@ describe("one order for everyone", () => {
   it("puts messages sent offline after what others posted meanwhile, on every page, without a reload", async () => {
     const room = newRoom();
     const { context: aliceContext, page: alice } = await person("alice");
-    await openRoom(alice, server.url, room, "Alice");
+    await openRoom(alice, suite.server.url, room, "Alice");
     const { page: bob } = await person("bob");
-    await openRoom(bob, server.url, room, "Bob");
+    await openRoom(bob, suite.server.url, room, "Bob");
     await sendMessage(alice, "before");
     await waitForMessage(bob, "before");
 
@@ -115,7 +96,7 @@ describe("one order for everyone", () => {
     await expect.poll(() => pending.count()).toBe(0);
 
     const { page: carol } = await person("carol");
-    await openRoom(carol, server.url, room, "Carol");
+    await openRoom(carol, suite.server.url, room, "Carol");
     await waitForMessage(carol, "offline two");
     expect(await texts(carol)).toEqual(roomOrder);
     expect(problems.take().filter((p) => !/WebSocket connection to .* failed/.test(p))).toEqual([]);

@@ -10,31 +10,12 @@ import {
   waitForMessage,
   waitForStatus,
 } from "../support/browser";
-import { type DevServer, startDevServer } from "../support/dev-server";
+import { browserSuite } from "../support/browser-suite";
 
-let server: DevServer;
-let browser: Browser;
-const problems = new PageProblems();
-const contexts: { close: () => Promise<void> }[] = [];
+const suite = browserSuite("presence");
+const { problems, newRoom } = suite;
 
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startDevServer(), launchChromium()]);
-});
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-const newRoom = () => `presence-${crypto.randomUUID()}`;
-
-async function person(label: string) {
-  const made = await newPerson(browser, problems, label);
-  contexts.push(made.context);
-  return made;
-}
+const person = (label: string, options?: Parameters<typeof suite.person>[1]) => suite.person(label, options);
 
 const presenceLines = (page: Page) => page.getByRole("log").locator(".presence").allTextContents();
 
@@ -42,13 +23,13 @@ describe("presence that tells the truth", () => {
   it("collapses people coming and going into one line each way", async () => {
     const room = newRoom();
     const { page: alice } = await person("alice");
-    await openRoom(alice, server.url, room, "Alice");
+    await openRoom(alice, suite.server.url, room, "Alice");
 
     const names = ["Ann", "Bo", "Cy", "Di", "Ed", "Flo", "Gus"];
     const crowd = await Promise.all(names.map(async (name) => (await person(name)).context));
     const pages = await Promise.all(crowd.map((c) => c.newPage()));
     await Promise.all(
-      pages.map((p, i) => openRoom(problems.watch(p, names[i] ?? ""), server.url, room, names[i] ?? "")),
+      pages.map((p, i) => openRoom(problems.watch(p, names[i] ?? ""), suite.server.url, room, names[i] ?? "")),
     );
     // One line, growing as they arrive, not seven.
     await expect
@@ -70,12 +51,12 @@ describe("presence that tells the truth", () => {
   it("reads new messages to screen readers one at a time, and not the history on joining", async () => {
     const room = newRoom();
     const { page: alice } = await person("alice");
-    await openRoom(alice, server.url, room, "Alice");
+    await openRoom(alice, suite.server.url, room, "Alice");
     for (const text of ["old one", "old two", "old three"]) await sendMessage(alice, text);
     await alice.getByRole("log").getByRole("listitem").filter({ hasText: "old three" }).getByText("Sent").waitFor();
 
     const { page: bob } = await person("bob");
-    await openRoom(bob, server.url, room, "Bob");
+    await openRoom(bob, suite.server.url, room, "Bob");
     await waitForMessage(bob, "old three");
     // The log is not a live region (it would read all of the history); a polite one speaks instead.
     expect(await bob.getByRole("log").getAttribute("aria-live")).toBe("off");

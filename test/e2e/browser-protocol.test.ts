@@ -9,26 +9,13 @@ import {
   WAIT_MS,
   waitForStatus,
 } from "../support/browser";
-import { type DevServer, startDevServer } from "../support/dev-server";
+import { browserSuite } from "../support/browser-suite";
 
 // The page against a stand-in room (Playwright's WebSocket routing): version 2
 // behaviour the server may not have yet, and failures a real room rarely makes.
 
-let server: DevServer;
-let browser: Browser;
-const problems = new PageProblems();
-const contexts: { close: () => Promise<void> }[] = [];
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startDevServer(), launchChromium()]);
-});
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const suite = browserSuite("e2e");
+const { problems, newRoom } = suite;
 
 type Frame = Record<string, unknown>;
 
@@ -82,9 +69,7 @@ const welcome = (room: string, extra: Frame) => ({
 });
 
 async function alicePage() {
-  const { context, page } = await newPerson(browser, problems, "alice");
-  contexts.push(context);
-  return page;
+  return (await suite.person("alice")).page;
 }
 
 const texts = (page: Page) => page.getByRole("log").locator(".message .text").allTextContents();
@@ -94,7 +79,7 @@ describe("the page and the room's version 2 protocol", () => {
     const roomName = `proto-${crypto.randomUUID()}`;
     const page = await alicePage();
     const room = await fakeRoom(page);
-    await page.goto(`${server.url}/${roomName}?name=Alice`);
+    await page.goto(`${suite.server.url}/${roomName}?name=Alice`);
     await confirmName(page);
     await expect.poll(() => room.urls.length).toBe(1);
     room.send(welcome(roomName, { history: [message(1), message(2), message(3)], lastSeq: 6, more: true }));
@@ -150,7 +135,7 @@ describe("the page and the room's version 2 protocol", () => {
     const roomName = `proto-${crypto.randomUUID()}`;
     const page = await alicePage();
     const room = await fakeRoom(page);
-    await page.goto(`${server.url}/${roomName}?name=Alice`);
+    await page.goto(`${suite.server.url}/${roomName}?name=Alice`);
     await confirmName(page);
     await expect.poll(() => room.urls.length).toBe(1);
     room.send(welcome(roomName, {}));
@@ -180,7 +165,7 @@ describe("the page and the room's version 2 protocol", () => {
     const roomName = `proto-${crypto.randomUUID()}`;
     const page = await alicePage();
     const room = await fakeRoom(page);
-    await page.goto(`${server.url}/${roomName}?name=Alice`);
+    await page.goto(`${suite.server.url}/${roomName}?name=Alice`);
     await confirmName(page);
     await expect.poll(() => room.urls.length).toBe(1);
     const own = { ...message(2), id: "a2", name: "Alice", text: "my typo" };
@@ -239,7 +224,7 @@ describe("the page and the room's version 2 protocol", () => {
     const roomName = `proto-${crypto.randomUUID()}`;
     const page = await alicePage();
     const room = await fakeRoom(page);
-    await page.goto(`${server.url}/${roomName}?name=Alice`);
+    await page.goto(`${suite.server.url}/${roomName}?name=Alice`);
     await confirmName(page);
     await expect.poll(() => room.urls.length).toBe(1);
     room.send({ type: "error", code: "room_full", message: "this room is full (5000 connections); try again later" });

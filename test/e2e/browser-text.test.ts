@@ -10,31 +10,12 @@ import {
   waitForMessage,
   waitForStatus,
 } from "../support/browser";
-import { type DevServer, startDevServer } from "../support/dev-server";
+import { browserSuite } from "../support/browser-suite";
 
-let server: DevServer;
-let browser: Browser;
-const problems = new PageProblems();
-const contexts: { close: () => Promise<void> }[] = [];
+const suite = browserSuite("text");
+const { problems, newRoom } = suite;
 
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startDevServer(), launchChromium()]);
-});
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-const newRoom = () => `text-${crypto.randomUUID()}`;
-
-async function person(label: string, options?: Parameters<typeof newPerson>[3]) {
-  const made = await newPerson(browser, problems, label, options);
-  contexts.push(made.context);
-  return made;
-}
+const person = (label: string, options?: Parameters<typeof suite.person>[1]) => suite.person(label, options);
 
 const item = (page: Page, text: string) => page.getByRole("log").getByRole("listitem").filter({ hasText: text });
 
@@ -42,9 +23,9 @@ describe("text as people write it", () => {
   it("lets right-to-left text find its own direction in messages, names and the box", async () => {
     const room = newRoom();
     const { page: alice } = await person("alice");
-    await openRoom(alice, server.url, room, "Alice");
+    await openRoom(alice, suite.server.url, room, "Alice");
     const { page: bob } = await person("bob");
-    await openRoom(bob, server.url, room, "שרה");
+    await openRoom(bob, suite.server.url, room, "שרה");
     const hebrew = "שלום, מה שלומך?";
     const arabic = "مرحبا! كيف الحال؟";
     await sendMessage(bob, hebrew);
@@ -65,9 +46,9 @@ describe("text as people write it", () => {
   it("makes http and https links clickable, safely, and leaves everything else as text", async () => {
     const room = newRoom();
     const { page: alice } = await person("alice");
-    await openRoom(alice, server.url, room, "Alice");
+    await openRoom(alice, suite.server.url, room, "Alice");
     const { page: bob } = await person("bob");
-    await openRoom(bob, server.url, room, "Bob");
+    await openRoom(bob, suite.server.url, room, "Bob");
     const text =
       "Docs at https://example.com/guide?x=1&y=2 (and http://example.org/a_(b)). Not javascript:alert(1) nor <a href='https://evil.example'>x</a>";
     await sendMessage(bob, text);
@@ -119,9 +100,9 @@ describe("text as people write it", () => {
       }
       Object.defineProperty(window, "Notification", { value: FakeNotification, configurable: true });
     });
-    await openRoom(alice, server.url, room, "Alice");
+    await openRoom(alice, suite.server.url, room, "Alice");
     const { page: bob } = await person("bob");
-    await openRoom(bob, server.url, room, "Bob");
+    await openRoom(bob, suite.server.url, room, "Bob");
     const asked = () => alice.evaluate(() => (window as unknown as { asked: number }).asked);
     const shown = () => alice.evaluate(() => (window as unknown as { shown: string[] }).shown);
     expect(await asked()).toBe(0); // never on load
@@ -165,9 +146,9 @@ describe("text as people write it", () => {
     });
     const setFocused = (f: boolean) =>
       alice.evaluate((v) => (window as unknown as { setFocused: (f: boolean) => void }).setFocused(v), f);
-    await openRoom(alice, server.url, room, "Alice");
+    await openRoom(alice, suite.server.url, room, "Alice");
     const { page: bob } = await person("bob");
-    await openRoom(bob, server.url, room, "Bob");
+    await openRoom(bob, suite.server.url, room, "Bob");
     await sendMessage(bob, "read at once");
     await waitForMessage(alice, "read at once");
 
@@ -183,7 +164,7 @@ describe("text as people write it", () => {
     expect(afterDivider).toBe("while you were away");
 
     // Leaving the room and coming back later: the divider is where she stopped reading.
-    await alice.goto(`${server.url}/`);
+    await alice.goto(`${suite.server.url}/`);
     await sendMessage(bob, "after you closed it");
     await bob
       .getByRole("log")
@@ -191,7 +172,7 @@ describe("text as people write it", () => {
       .filter({ hasText: "after you closed it" })
       .getByText("Sent")
       .waitFor();
-    await openRoom(alice, server.url, room, "Alice");
+    await openRoom(alice, suite.server.url, room, "Alice");
     await waitForMessage(alice, "after you closed it");
     expect(await divider.evaluate((d) => d.nextElementSibling?.querySelector(".text")?.textContent)).toBe(
       "after you closed it",
@@ -202,7 +183,7 @@ describe("text as people write it", () => {
   it("separates days, counts down near the limit, and clears the limit notice once the text fits", async () => {
     const room = newRoom();
     const { page: alice } = await person("alice");
-    await openRoom(alice, server.url, room, "Alice");
+    await openRoom(alice, suite.server.url, room, "Alice");
     await sendMessage(alice, "first today");
     await item(alice, "first today").getByText("Sent").waitFor();
     expect(await alice.getByRole("log").locator(".day").allTextContents()).toEqual(["Today"]);
@@ -230,12 +211,12 @@ describe("text as people write it", () => {
   it("lists your recent rooms on the landing page", async () => {
     const { page: alice } = await person("alice");
     const rooms = [newRoom(), newRoom()];
-    for (const room of rooms) await openRoom(alice, server.url, room, "Alice");
-    await alice.goto(`${server.url}/`);
+    for (const room of rooms) await openRoom(alice, suite.server.url, room, "Alice");
+    await alice.goto(`${suite.server.url}/`);
     const recent = alice.getByRole("link", { name: /^#text-/ });
     expect(await recent.allTextContents()).toEqual([`#${rooms[1]}`, `#${rooms[0]}`]);
     await recent.first().click();
-    await alice.waitForURL(`${server.url}/${rooms[1]}`);
+    await alice.waitForURL(`${suite.server.url}/${rooms[1]}`);
     await waitForStatus(alice, "Connected");
     expect(problems.take()).toEqual([]);
   });
