@@ -1,16 +1,6 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  launchChromium,
-  newPerson,
-  openRoom,
-  PageProblems,
-  screenshot,
-  sendMessage,
-  WAIT_MS,
-  waitForMessage,
-  waitForStatus,
-} from "../support/browser";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { openRoom, screenshot, sendMessage, WAIT_MS, waitForMessage, waitForStatus } from "../support/browser";
 import { browserSuite } from "../support/browser-suite";
 
 const suite = browserSuite("mod");

@@ -1,15 +1,6 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  launchChromium,
-  newPerson,
-  openRoom,
-  PageProblems,
-  sendMessage,
-  WAIT_MS,
-  waitForMessage,
-  waitForStatus,
-} from "../support/browser";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { openRoom, sendMessage, WAIT_MS, waitForMessage, waitForStatus } from "../support/browser";
 import { browserSuite } from "../support/browser-suite";
 
 const suite = browserSuite("order");

@@ -1,14 +1,6 @@
-import type { Browser, Page, WebSocketRoute } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  confirmName,
-  launchChromium,
-  newPerson,
-  PageProblems,
-  sendMessage,
-  WAIT_MS,
-  waitForStatus,
-} from "../support/browser";
+import type { Page, WebSocketRoute } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { confirmName, sendMessage, WAIT_MS, waitForStatus } from "../support/browser";
 import { browserSuite } from "../support/browser-suite";
 
 // The page against a stand-in room (Playwright's WebSocket routing): version 2
