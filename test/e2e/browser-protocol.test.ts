@@ -6,8 +6,8 @@ import { browserSuite } from "../support/browser-suite";
 // The page against a stand-in room (Playwright's WebSocket routing): version 2
 // behaviour the server may not have yet, and failures a real room rarely makes.
 
-const suite = browserSuite("e2e");
-const { problems, newRoom } = suite;
+const suite = browserSuite("proto");
+const { problems } = suite;
 
 type Frame = Record<string, unknown>;
 
