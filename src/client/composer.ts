@@ -36,6 +36,12 @@ export class Composer {
   /** Arrow Up in an empty box: the page finds the message to edit. */
   onEditLast: () => void = () => {};
 
+  /** Closed to someone who may not write here (banned, signed out); the draft stays. */
+  set closed(closed: boolean) {
+    this.#parts.input.disabled = closed;
+    for (const button of this.#parts.form.querySelectorAll("button")) button.disabled = closed;
+  }
+
   constructor(parts: ComposerParts, room: string) {
     this.#parts = parts;
     this.#draftKey = `parley:draft:${room}`;

@@ -157,6 +157,7 @@ function enterRoom(name: string | null): void {
       chatSection.dataset.connection = state; // the Online list dims while it may be stale
     },
     welcome(frame, reconnected) {
+      composer.closed = false;
       showNotice("");
       role = frame.role;
       myNames.add(frame.name);
@@ -263,6 +264,8 @@ function enterRoom(name: string | null): void {
         return;
       }
       if (refusal.code === "unauthorized") forgetToken();
+      // Nothing typed now could be sent: the box closes rather than take words it would keep forever.
+      if (kind === "stop" && refusal.code !== "kicked") composer.closed = true;
       showNotice(
         words.notice,
         words.action === "rejoin"

@@ -46,6 +46,8 @@ describe("moderation on the page", () => {
     // Mallory is told in words, and the page stops trying.
     await mallory.getByText("You were banned from this room by Alice.").waitFor();
     await waitForStatus(mallory, "Banned");
+    // Nothing typed now could ever be sent: the message box is closed.
+    expect(await mallory.getByLabel("Message", { exact: true }).isDisabled()).toBe(true);
     await screenshot(mallory, "moderation-banned");
     await mallory.waitForTimeout(3_000);
     expect(sockets()).toBe(0);
