@@ -1,7 +1,7 @@
 // Where Parley's time goes: a V8 CPU profile of workerd under load (through the dev server's
 // inspector), and the same load sent straight to workerd, past wrangler dev's proxy.
 // Usage: node bench/profile/run.ts [--sockets 100] [--duration 8] [--parley-config wrangler.toml]
-//   [--persist-to DIR] [--out FILE]
+//   [--persist-to DIR] [--out FILE] [--deflate]
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startGenerators } from "../load/generator-pool.ts";
@@ -21,6 +21,7 @@ const { values } = parseArgs({
     "parley-config": { type: "string", default: "wrangler.toml" },
     out: { type: "string", default: "parley.cpuprofile" },
     "persist-to": { type: "string" },
+    deflate: { type: "boolean", default: false },
   },
 });
 const sockets = Number(values.sockets);
@@ -56,6 +57,7 @@ const step = (url: string, duration: number) =>
     warmupMs: 1000,
     drainMs: 5000,
     concurrency: 50,
+    deflate: values.deflate,
   });
 const line = (label: string, s: StepResult) =>
   console.log(
