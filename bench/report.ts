@@ -85,14 +85,16 @@ function closedByServer(result: ServerResult): number {
 
 /** "on / off" cells for a value measured in each mode. */
 function perMode(r: ServerResult, show: (m: ModeResult) => string | undefined): string {
-  const cells = r.modes.map((m) => show(m) ?? "-");
-  return cells.every((c) => c === "-") ? "-" : cells.join(" / ");
+  const cells = r.modes.map((m) => [m.mode, show(m)] as const).filter(([, cell]) => cell !== undefined);
+  if (cells.length === 0) return "-";
+  return cells.length === 1 && r.modes.length === 1
+    ? (cells[0]?.[1] ?? "-")
+    : cells.map(([mode, cell]) => `${mode}: ${cell}`).join("; ");
 }
 
 export function summaryTable(results: ServerResult[], options: BenchOptions): string {
-  const modes = options.deflate.join(" / ");
   const rows = [
-    `| server | moderate (${options.moderateSockets} sockets) p50 / p99 ms, offer ${modes} | ${options.crowdSockets} sockets: delivered msg/s, offer ${modes} | lost there | peak delivered msg/s (room size) | ${options.joinSockets} sockets joining one by one | idle RSS per socket, offer ${modes} | bytes on the wire per delivered message, moderate, offer ${modes} | closed by the server | lost / dup / out-of-order below saturation |`,
+    `| server | moderate (${options.moderateSockets} sockets) p50 / p99 ms, by deflate offer | ${options.crowdSockets} sockets: delivered msg/s | lost there | peak delivered msg/s (room size) | ${options.joinSockets} sockets joining one by one | idle RSS per socket | bytes on the wire per delivered message (moderate) | closed by the server | lost / dup / out-of-order below saturation |`,
     "|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of results) {

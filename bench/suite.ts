@@ -38,8 +38,10 @@ const IDLE_SERVERS: ReadonlySet<ServerName> = new Set(["parley", "socketio", "ws
 
 /** The modes a server runs: the Node servers decline deflate, so for them one run says it all. */
 export function modesOf(name: ServerName, options: BenchOptions): DeflateMode[] {
-  return NEGOTIATES_DEFLATE.has(name) ? options.deflate : options.deflate.slice(0, 1);
+  return NEGOTIATES_DEFLATE.has(name) && name !== "before" ? options.deflate : options.deflate.slice(0, 1);
 }
+// The earlier checkout answers one question (are sends slower now?): the crowd step, and the tail pairs.
+const BEFORE_LOADS = new Set(["crowd"]);
 
 export async function runSuite(name: ServerName, options: BenchOptions, pool: GeneratorPool): Promise<ServerResult> {
   const result: ServerResult = { name, modes: [] };
@@ -58,7 +60,7 @@ export async function runSuite(name: ServerName, options: BenchOptions, pool: Ge
       await server.stop();
     }
   };
-  const loads = new Set(options.loads);
+  const loads = new Set<string>(name === "before" ? options.loads.filter((l) => BEFORE_LOADS.has(l)) : options.loads);
   try {
     await withServer(async (server) => {
       for (const [i, mode] of modesOf(name, options).entries()) {
