@@ -240,7 +240,8 @@ export async function runJoin(
   const wireBytes = clientBytesReceived(server);
   const leaving = now();
   const closed = await closeRoom(pool);
-  await waitForServerIdle(server);
+  // An O(N^2) leave storm could take minutes: wait no longer than the joins were allowed.
+  await waitForServerIdle(server, budgetMs);
   return {
     sockets,
     opened: connected.opened,

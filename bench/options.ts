@@ -82,7 +82,7 @@ Options:
   --steps LIST            saturation room sizes                   [100,200,400,800]
   --crowd-sockets N       room size of the crowd load             [400]
   --join-sockets N        sockets of the join load                [1000]
-  --join-budget S         stop opening join sockets after         [60]
+  --join-budget S         stop opening join sockets after         [20]
   --pairs N               interleaved repeats of the tail load    [3]
   --tail-pinning LIST     pinned, unpinned                        [pinned,unpinned]
   --step-duration S       seconds per saturation step             [5]
@@ -135,7 +135,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
       deflate: { type: "string", default: DEFLATE_MODES.join(",") },
       "crowd-sockets": { type: "string" },
       "join-sockets": { type: "string" },
-      "join-budget": { type: "string", default: "60" },
+      "join-budget": { type: "string", default: "20" },
       pairs: { type: "string" },
       "tail-pinning": { type: "string", default: PINNINGS.join(",") },
       "before-config": { type: "string" },

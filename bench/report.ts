@@ -5,7 +5,7 @@ import { basename, dirname, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { StepResult } from "./loads.ts";
 import type { BenchOptions, DeflateMode } from "./options.ts";
-import { SERVER_LABELS, type ServerName } from "./servers.ts";
+import { NEGOTIATES_DEFLATE, SERVER_LABELS, type ServerName } from "./servers.ts";
 import { keepsUp, type ModeResult, type ServerResult } from "./suite.ts";
 import { median, type TailRun } from "./tail.ts";
 
@@ -101,7 +101,7 @@ export function summaryTable(results: ServerResult[], options: BenchOptions): st
     const peak = first(r)?.saturation?.peak;
     const join = first(r)?.join;
     rows.push(
-      `| ${SERVER_LABELS[r.name]}${r.modes.length === 1 && options.deflate.length > 1 ? " (declines deflate: one run)" : ""} | ${perMode(
+      `| ${SERVER_LABELS[r.name]}${r.modes.length === 1 && options.deflate.length > 1 && !NEGOTIATES_DEFLATE.has(r.name) ? " (declines deflate: one run)" : ""} | ${perMode(
         r,
         (m) => m.moderate && `${ms(m.moderate.p50)} / ${ms(m.moderate.p99)}`,
       )} | ${perMode(r, (m) => m.crowd && rate(m.crowd.deliveredPerSec))} | ${perMode(r, (m) => m.crowd && rate(m.crowd.lost))} | ${
@@ -109,7 +109,7 @@ export function summaryTable(results: ServerResult[], options: BenchOptions): st
       } | ${join ? `${join.opened < join.sockets ? `${join.opened} in ` : ""}${seconds(join.elapsedMs)}` : "-"} | ${perMode(
         r,
         (m) => m.idle && kib(m.idle.perSocket),
-      )} | ${perMode(r, (m) => m.moderate && m.moderate.wireBytesPerDelivery.toFixed(0))} | ${closedByServer(r)} | ${integrity(r)} |${
+      )} | ${perMode(r, (m) => m.moderate?.wireBytesPerDelivery.toFixed(0))} | ${closedByServer(r)} | ${integrity(r)} |${
         r.error ? ` failed: ${r.error}` : ""
       }`,
     );
@@ -301,14 +301,16 @@ function goals(results: ServerResult[], tail: TailRun[], options: BenchOptions):
   const before = find(results, "before");
   const beforeTail = tailSummaries(tail).filter((t) => t.before.length > 0);
   if (before || beforeTail.length > 0) {
-    const bp = first(before)?.saturation?.peak;
+    const mode = first(before)?.mode ?? options.deflate[0] ?? "on";
+    const bc = first(before)?.crowd;
+    const pc = modeOf(parley, mode)?.crowd;
     const tails = beforeTail
       .map((t) => `${t.pinning}: now ${range(t.parleyOff)} ms, before ${range(t.before)} ms`)
       .join("; ");
     lines.push(
       `- **Sends no slower with the event log** (issue 10; \`before\` = ${options.beforeConfig}): moderate p99, median (range) over the repeats, offer off: ${
         tails || "-"
-      }. Peak delivered msg/s, offer ${options.deflate[0]}: now ${peak ? rate(peak.deliveredPerSec) : "-"}, before ${bp ? rate(bp.deliveredPerSec) : "-"}.`,
+      }. Delivered msg/s at ${options.crowdSockets} sockets, offer ${mode}: now ${pc ? rate(pc.deliveredPerSec) : "-"}, before ${bc ? rate(bc.deliveredPerSec) : "-"}.`,
     );
   }
   return lines.join("\n");
