@@ -7,13 +7,25 @@ import type { ServerResult } from "./suite.ts";
 const WIDTH = 760;
 const HEIGHT = 420;
 const PAD = { left: 64, right: 250, top: 36, bottom: 48 };
-const COLORS: Record<ServerName, string> = { parley: "#d9480f", socketio: "#1971c2", ws: "#2f9e44", floor: "#9c36b5" };
+const COLORS: Record<ServerName, string> = {
+  parley: "#d9480f",
+  socketio: "#1971c2",
+  ws: "#2f9e44",
+  floor: "#9c36b5",
+  chatdemo: "#868e96",
+  partyserver: "#f08c00",
+  before: "#e64980",
+};
 
 const escapeXml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
+// The first deflate mode (browsers' offer by default), where the sweep ran.
 function points(result: ServerResult): StepResult[] {
-  const all = [result.moderate, ...(result.saturation?.steps ?? [])].filter((s): s is StepResult => s !== undefined);
-  return all.filter((s) => Number.isFinite(s.p99)).sort((a, b) => a.sockets - b.sockets);
+  const mode = result.modes[0];
+  const all = [mode?.moderate, ...(mode?.saturation?.steps ?? []), mode?.crowd].filter(
+    (s): s is StepResult => s !== undefined,
+  );
+  return [...new Set(all)].filter((s) => Number.isFinite(s.p99)).sort((a, b) => a.sockets - b.sockets);
 }
 
 /** Powers of ten (and 2x, 5x) between lo and hi, for log-axis ticks. */

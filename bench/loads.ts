@@ -1,4 +1,6 @@
-// The three loads: one room step (moderate, or one step of saturation), and idle memory.
+// The loads: one room step (moderate, or one step of saturation), idle memory, and a crowd
+// joining one socket after another.
+import { execFileSync } from "node:child_process";
 
 import { type GeneratorPool, shareOf } from "./load/generator-pool.ts";
 import { type Histogram, merge, newHistogram, percentile } from "./load/histogram.ts";
@@ -13,6 +15,17 @@ export type StepOptions = {
   warmupMs: number;
   drainMs: number;
   concurrency: number;
+  /** Clients offer permessage-deflate. */
+  deflate: boolean;
+};
+
+/** How sockets opened, and what the server did to them. */
+export type SocketStats = {
+  /** Sockets that negotiated permessage-deflate. */
+  deflated: number;
+  /** Sockets the server closed before the bench did, by close code. */
+  closedByServer: number;
+  closeCodes: Record<string, number>;
 };
 
 export type StepResult = {
@@ -32,7 +45,9 @@ export type StepResult = {
   /** Cores used over the send window: the server's whole group, and the busiest generator. */
   serverCpu: number;
   generatorCpu: number;
-};
+  /** Bytes on the wire (TCP payload) the clients received, per message delivered to them. */
+  wireBytesPerDelivery: number;
+} & SocketStats;
 
 export type IdleResult = {
   sockets: number;
@@ -40,12 +55,38 @@ export type IdleResult = {
   rssBefore: number;
   rssAfter: number;
   perSocket: number;
-};
+  /** Bytes on the wire each idle socket received: upgrade, welcome, presence news. */
+  wireBytesPerSocket: number;
+} & SocketStats;
+
+export type JoinResult = {
+  sockets: number;
+  opened: number;
+  connectFailures: number;
+  /** From the first socket's open call to the last one's `open`. */
+  elapsedMs: number;
+  /** Server CPU over the joins, in CPU seconds. */
+  serverCpuSeconds: number;
+  /** From closing every socket until the server is idle again (the leaves). */
+  leaveMs: number;
+  wireBytesPerSocket: number;
+} & SocketStats;
 
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let roomCounter = 0;
 const freshRoom = (label: string) => `bench-${label}-${Date.now().toString(36)}-${roomCounter++}`;
+
+/** Bytes received so far by the clients' sockets to the server (`ss`: kernel TCP counters). */
+export function clientBytesReceived(server: BenchServer): number {
+  const port = new URL(server.url).port;
+  const out = execFileSync("ss", ["-tinH", "state", "established", "dport", `= :${port}`], { encoding: "utf8" });
+  let total = 0;
+  for (const match of out.matchAll(/bytes_received:(\d+)/g)) total += Number(match[1]);
+  return total;
+}
+
+type ConnectOptions = { deflate: boolean; readyOn: "open" | "welcome"; budgetMs?: number };
 
 async function connectRoom(
   pool: GeneratorPool,
@@ -53,6 +94,7 @@ async function connectRoom(
   sockets: number,
   concurrency: number,
   label: string,
+  connect: ConnectOptions,
 ) {
   const count = pool.pids.length;
   const room = freshRoom(label);
@@ -65,15 +107,30 @@ async function connectRoom(
       indices: shareOf(g, count, sockets),
       total: sockets,
       concurrency: Math.max(1, Math.ceil(concurrency / count)),
+      ...connect,
     }),
     "connected",
   );
   const failures = replies.reduce((sum, r) => sum + r.failed, 0);
   const firstError = replies.find((r) => r.firstError)?.firstError;
   if (failures > 0) console.warn(`  ${failures} of ${sockets} sockets failed to connect: ${firstError}`);
+  const connected = {
+    failures,
+    opened: replies.reduce((sum, r) => sum + r.opened, 0),
+    deflated: replies.reduce((sum, r) => sum + r.deflated, 0),
+    elapsedMs: Math.max(...replies.map((r) => r.elapsedMs)),
+  };
   // Let join announcements settle so they do not count against the first messages.
   await pool.ask({ cmd: "quiet", quietMs: 300, timeoutMs: 60_000 }, "quiet");
-  return failures;
+  return connected;
+}
+
+async function closeRoom(pool: GeneratorPool): Promise<Omit<SocketStats, "deflated">> {
+  const replies = await pool.ask({ cmd: "close" }, "closed");
+  const closeCodes: Record<string, number> = {};
+  for (const reply of replies)
+    for (const [code, n] of Object.entries(reply.closeCodes)) closeCodes[code] = (closeCodes[code] ?? 0) + n;
+  return { closedByServer: replies.reduce((sum, r) => sum + r.closedByServer, 0), closeCodes };
 }
 
 /** Waits until the server group uses under a fifth of a core: backlogs from the last step are done. */
@@ -90,7 +147,12 @@ export async function waitForServerIdle(server: BenchServer, timeoutMs = 60_000)
 
 export async function runStep(server: BenchServer, pool: GeneratorPool, options: StepOptions): Promise<StepResult> {
   const { sockets, rate, durationMs, warmupMs, drainMs } = options;
-  const connectFailures = await connectRoom(pool, server, sockets, options.concurrency, String(sockets));
+  const connected = await connectRoom(pool, server, sockets, options.concurrency, String(sockets), {
+    deflate: options.deflate,
+    readyOn: "welcome",
+  });
+  const connectFailures = connected.failures;
+  const bytesBefore = clientBytesReceived(server);
   const startAt = now() + 300;
   await sleep(startAt - now());
   const before = sampleGroups([server.group]);
@@ -101,7 +163,8 @@ export async function runStep(server: BenchServer, pool: GeneratorPool, options:
   const sent = new Array<number>(sockets).fill(0);
   for (const reply of sentReplies) for (const [index, count] of reply.sent) sent[index] = count;
   const reports = await pool.ask({ cmd: "drain", sent, deadline: now() + drainMs }, "drained");
-  await pool.ask({ cmd: "close" }, "closed");
+  const wireBytes = clientBytesReceived(server) - bytesBefore;
+  const closed = await closeRoom(pool);
   await waitForServerIdle(server);
 
   const histogram: Histogram = newHistogram();
@@ -123,6 +186,14 @@ export async function runStep(server: BenchServer, pool: GeneratorPool, options:
     errorFrames: sum((r) => r.errors),
     serverCpu: (after.cpuSeconds - before.cpuSeconds) / windowSec,
     generatorCpu: Math.max(...sentReplies.map((r) => r.cpuSeconds / windowSec)),
+    wireBytesPerDelivery:
+      wireBytes /
+      Math.max(
+        1,
+        sum((r) => r.delivered),
+      ),
+    deflated: connected.deflated,
+    ...closed,
   };
 }
 
@@ -131,14 +202,55 @@ export async function runIdle(
   pool: GeneratorPool,
   sockets: number,
   concurrency: number,
+  deflate: boolean,
 ): Promise<IdleResult> {
   await waitForServerIdle(server);
   const rssBefore = sampleGroups([server.group]).rssBytes;
-  const connectFailures = await connectRoom(pool, server, sockets, concurrency, "idle");
+  const connected = await connectRoom(pool, server, sockets, concurrency, "idle", { deflate, readyOn: "welcome" });
   await sleep(1000);
   const rssAfter = sampleGroups([server.group]).rssBytes;
-  await pool.ask({ cmd: "close" }, "closed");
+  const wireBytes = clientBytesReceived(server);
+  const closed = await closeRoom(pool);
   await waitForServerIdle(server);
-  const opened = sockets - connectFailures;
-  return { sockets, connectFailures, rssBefore, rssAfter, perSocket: opened > 0 ? (rssAfter - rssBefore) / opened : 0 };
+  const opened = connected.opened;
+  return {
+    sockets,
+    connectFailures: connected.failures,
+    rssBefore,
+    rssAfter,
+    perSocket: opened > 0 ? (rssAfter - rssBefore) / opened : 0,
+    wireBytesPerSocket: opened > 0 ? wireBytes / opened : 0,
+    deflated: connected.deflated,
+    ...closed,
+  };
+}
+
+/** Sockets opened one after another into one room, each waiting only for its `open`. */
+export async function runJoin(
+  server: BenchServer,
+  pool: GeneratorPool,
+  sockets: number,
+  deflate: boolean,
+  budgetMs: number,
+): Promise<JoinResult> {
+  await waitForServerIdle(server);
+  const cpuBefore = sampleGroups([server.group]).cpuSeconds;
+  const connected = await connectRoom(pool, server, sockets, 1, "join", { deflate, readyOn: "open", budgetMs });
+  const serverCpuSeconds = sampleGroups([server.group]).cpuSeconds - cpuBefore;
+  const wireBytes = clientBytesReceived(server);
+  const leaving = now();
+  const closed = await closeRoom(pool);
+  // An O(N^2) leave storm could take minutes: wait no longer than the joins were allowed.
+  await waitForServerIdle(server, budgetMs);
+  return {
+    sockets,
+    opened: connected.opened,
+    connectFailures: connected.failures,
+    elapsedMs: connected.elapsedMs,
+    serverCpuSeconds,
+    leaveMs: now() - leaving,
+    wireBytesPerSocket: connected.opened > 0 ? wireBytes / connected.opened : 0,
+    deflated: connected.deflated,
+    ...closed,
+  };
 }

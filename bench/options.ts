@@ -1,13 +1,20 @@
 // Command-line options of `npm run bench`, parsed with node:util parseArgs.
 import { parseArgs } from "node:util";
-import { SERVER_NAMES, type ServerName } from "./servers.ts";
+import { DEFAULT_SERVERS, SERVER_NAMES, type ServerName } from "./servers.ts";
 
-export const LOAD_NAMES = ["moderate", "saturation", "idle"] as const;
+export const LOAD_NAMES = ["moderate", "saturation", "crowd", "join", "idle", "tail"] as const;
 export type LoadName = (typeof LOAD_NAMES)[number];
+
+export const DEFLATE_MODES = ["on", "off"] as const;
+export type DeflateMode = (typeof DEFLATE_MODES)[number];
+export const PINNINGS = ["pinned", "unpinned"] as const;
+export type Pinning = (typeof PINNINGS)[number];
 
 export type BenchOptions = {
   servers: ServerName[];
   loads: LoadName[];
+  /** Whether clients offer permessage-deflate; each mode runs the loads again. */
+  deflate: DeflateMode[];
   rate: number;
   moderateSockets: number;
   durationMs: number;
@@ -15,6 +22,11 @@ export type BenchOptions = {
   stepDurationMs: number;
   p99LimitMs: number;
   idleSockets: number;
+  crowdSockets: number;
+  joinSockets: number;
+  joinBudgetMs: number;
+  pairs: number;
+  tailPinning: Pinning[];
   warmupMs: number;
   drainMs: number;
   generators: number;
@@ -22,8 +34,11 @@ export type BenchOptions = {
   serverCpus: string | undefined;
   clientCpus: string | undefined;
   parleyConfig: string;
+  beforeConfig: string | undefined;
   out: string;
   chart: string;
+  /** The arguments the bench ran with, for the report. */
+  argv: string[];
 };
 
 export const HELP = `npm run bench -- [options]
@@ -31,27 +46,45 @@ export const HELP = `npm run bench -- [options]
 Starts each server, runs the same loads against each, stops it, prints a table and
 writes a report (markdown) and a latency chart (SVG).
 
-Servers (--servers, comma-separated; default all):
-  parley     Parley under wrangler dev: full protocol (validation, SQLite, acks)
-  socketio   Express + Socket.io broadcasting to the room's other sockets
-  ws         a bare ws broadcast server on Node
-  floor      a raw hibernatable Durable Object that only broadcasts, under wrangler dev
+Servers (--servers, comma-separated; default all but before):
+  parley       Parley under wrangler dev: full protocol (validation, SQLite, acks)
+  socketio     Express + Socket.io broadcasting to the room's other sockets
+  ws           a bare ws broadcast server on Node
+  floor        a raw hibernatable Durable Object that only broadcasts, under wrangler dev
+  chatdemo     a workers-chat-demo-style room (echo, a storage write per message)
+  partyserver  partyserver's chat (hibernate: true, SQLite insert, broadcast but the sender)
+  before       Parley from another checkout (--before-config; added when that is given)
+Servers on wrangler dev keep their state on /dev/shm (tmpfs) when it exists.
 
 Loads (--loads, comma-separated; default all). Every socket sends --rate msg/s,
 the senders staggered evenly over each period:
   moderate    --moderate-sockets sockets for --duration s: delivery latency p50/p99/max
   saturation  room sizes --steps, --step-duration s each, until delivered msg/s
               stop rising: peak msg/s and the size where p99 passes --p99-limit
+              (first --deflate mode only)
+  crowd       one step of --crowd-sockets sockets in every --deflate mode
+  join        --join-sockets sockets opened one after another into one room, each
+              waiting only for its open (at most --join-budget s)
   idle        --idle-sockets connected sockets: server RSS (all its processes) per socket
-Every load counts lost, duplicated and out-of-order deliveries.
+  tail        --pairs interleaved runs of the moderate load, Parley then Socket.io then
+              Parley offering deflate (and before, if given), --tail-pinning each
+Every load counts lost, duplicated and out-of-order deliveries, sockets the server
+closed, and bytes on the wire per delivered message. Servers on Node decline deflate,
+so they run each load once, with the offer on.
 
 Options:
-  --servers LIST          servers to compare                      [parley,socketio,ws,floor]
-  --loads LIST            loads to run                            [moderate,saturation,idle]
+  --servers LIST          servers to compare                      [parley,socketio,ws,floor,chatdemo,partyserver]
+  --loads LIST            loads to run                            [moderate,saturation,crowd,join,idle,tail]
+  --deflate LIST          clients offer permessage-deflate: on, off [on,off]
   --rate N                messages per second per socket          [2]
   --moderate-sockets N    room size of the moderate load          [50]
   --duration S            moderate load duration, seconds         [10]
-  --steps LIST            saturation room sizes                   [100,200,400,800,1600]
+  --steps LIST            saturation room sizes                   [100,200,400,800]
+  --crowd-sockets N       room size of the crowd load             [400]
+  --join-sockets N        sockets of the join load                [1000]
+  --join-budget S         stop opening join sockets after         [20]
+  --pairs N               interleaved repeats of the tail load    [3]
+  --tail-pinning LIST     pinned, unpinned                        [pinned,unpinned]
   --step-duration S       seconds per saturation step             [5]
   --p99-limit MS          latency limit reported by saturation    [100]
   --idle-sockets N        sockets for the idle memory load        [1000]
@@ -63,9 +96,11 @@ Options:
   --client-cpus LIST      taskset CPUs for the load generators    [1]
   --no-pin                do not pin anything with taskset
   --parley-config FILE    Parley's wrangler config (another checkout) [wrangler.toml]
+  --before-config FILE    wrangler config of an earlier Parley checkout, run as "before"
   --out FILE              markdown report                         [docs/benchmarks.md]
   --chart FILE            SVG chart                               [next to --out, -latency.svg]
-  --quick                 a tiny load (4 sockets, 2 s, steps 4,8; idle 20) for tests
+  --quick                 a tiny load (4 sockets, 2 s, steps 4,8; crowd 8, join and idle 20,
+                          1 pair) for tests
   -h, --help              this text
 `;
 
@@ -95,8 +130,15 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
     args: argv,
     strict: true,
     options: {
-      servers: { type: "string", default: SERVER_NAMES.join(",") },
+      servers: { type: "string" },
       loads: { type: "string", default: LOAD_NAMES.join(",") },
+      deflate: { type: "string", default: DEFLATE_MODES.join(",") },
+      "crowd-sockets": { type: "string" },
+      "join-sockets": { type: "string" },
+      "join-budget": { type: "string", default: "20" },
+      pairs: { type: "string" },
+      "tail-pinning": { type: "string", default: PINNINGS.join(",") },
+      "before-config": { type: "string" },
       rate: { type: "string", default: "2" },
       "moderate-sockets": { type: "string" },
       duration: { type: "string" },
@@ -121,16 +163,26 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
   if (values.help) return null;
   const quick = values.quick;
   const out = values.out;
+  const beforeConfig = values["before-config"];
+  const defaultServers = beforeConfig ? [...DEFAULT_SERVERS, "before"] : DEFAULT_SERVERS;
+  const servers = pick(values.servers ?? defaultServers.join(","), SERVER_NAMES, "server");
+  if (servers.includes("before") && !beforeConfig) throw new Error("the server before needs --before-config");
   return {
-    servers: pick(values.servers, SERVER_NAMES, "server"),
+    servers,
     loads: pick(values.loads, LOAD_NAMES, "load"),
+    deflate: pick(values.deflate, DEFLATE_MODES, "deflate mode"),
     rate: positive("rate", Number(values.rate)),
     moderateSockets: positive("moderate-sockets", Number(values["moderate-sockets"] ?? (quick ? 4 : 50))),
     durationMs: positive("duration", seconds(values.duration ?? (quick ? "2" : "10"))),
-    steps: list(values.steps ?? (quick ? "4,8" : "100,200,400,800,1600")).map((s) => positive("steps", Number(s))),
+    steps: list(values.steps ?? (quick ? "4,8" : "100,200,400,800")).map((s) => positive("steps", Number(s))),
     stepDurationMs: positive("step-duration", seconds(values["step-duration"] ?? (quick ? "1" : "5"))),
     p99LimitMs: positive("p99-limit", Number(values["p99-limit"])),
     idleSockets: positive("idle-sockets", Number(values["idle-sockets"] ?? (quick ? 20 : 1000))),
+    crowdSockets: positive("crowd-sockets", Number(values["crowd-sockets"] ?? (quick ? 8 : 400))),
+    joinSockets: positive("join-sockets", Number(values["join-sockets"] ?? (quick ? 20 : 1000))),
+    joinBudgetMs: positive("join-budget", seconds(values["join-budget"])),
+    pairs: positive("pairs", Number(values.pairs ?? (quick ? 1 : 3))),
+    tailPinning: pick(values["tail-pinning"], PINNINGS, "pinning"),
     warmupMs: seconds(values.warmup ?? (quick ? "0" : "1")),
     drainMs: positive("drain", seconds(values.drain)),
     generators: positive("generators", Number(values.generators)),
@@ -138,7 +190,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
     serverCpus: values["no-pin"] ? undefined : values["server-cpus"],
     clientCpus: values["no-pin"] ? undefined : values["client-cpus"],
     parleyConfig: values["parley-config"],
+    beforeConfig,
     out,
+    argv,
     chart: values.chart ?? out.replace(/(\.md)?$/, "-latency.svg"),
   };
 }

@@ -1,18 +1,33 @@
 // Starting and stopping each server the bench compares, pinned to the server CPUs.
 import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { freePort, startDevServer, stopGroup } from "../test/support/dev-server.ts";
 import type { Protocol } from "./load/messages.ts";
 
-export const SERVER_NAMES = ["parley", "socketio", "ws", "floor"] as const;
+export const SERVER_NAMES = ["parley", "socketio", "ws", "floor", "chatdemo", "partyserver", "before"] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
+/** Run by default; `before` only with --before-config. */
+export const DEFAULT_SERVERS: ServerName[] = ["parley", "socketio", "ws", "floor", "chatdemo", "partyserver"];
 
 export const SERVER_LABELS: Record<ServerName, string> = {
   parley: "Parley (wrangler dev, full protocol)",
   socketio: "Express + Socket.io",
   ws: "bare ws (Node)",
   floor: "broadcast-only DO (wrangler dev)",
+  chatdemo: "workers-chat-demo design (wrangler dev)",
+  partyserver: "partyserver chat (wrangler dev)",
+  before: "Parley, another checkout (--before-config)",
 };
+
+/** Servers that run on workerd: the client's deflate offer matters to them (the Node ones decline it). */
+export const NEGOTIATES_DEFLATE: ReadonlySet<ServerName> = new Set([
+  "parley",
+  "floor",
+  "chatdemo",
+  "partyserver",
+  "before",
+]);
 
 export type BenchServer = {
   name: ServerName;
@@ -48,28 +63,61 @@ export type ServerPlacement = {
   cpus: string | undefined;
   /** Parley's wrangler config: another checkout's, to compare versions. */
   parleyConfig: string;
+  /** The config of the version `before` runs. */
+  beforeConfig?: string;
   /** Parley's storage folder (default: a fresh temporary one). */
   persistTo?: string;
 };
 
+const WRANGLER_CONFIGS = {
+  floor: "bench/floor/wrangler.toml",
+  chatdemo: "bench/peers/chat-demo/wrangler.toml",
+  partyserver: "bench/peers/partyserver-chat/wrangler.toml",
+} as const;
+
 async function launch(name: ServerName, placement: ServerPlacement): Promise<BenchServer> {
-  const cpus = placement.cpus ? { cpus: placement.cpus } : {};
   switch (name) {
-    case "parley": {
+    case "parley":
+    case "before": {
       // Every bench socket comes from 127.0.0.1: lift the per-IP connection limit and the per-address share of a room.
       const vars = { CONNECT_RATE_LIMIT: "off", ROOM_SOCKET_LIMIT: "20000", ROOM_SOCKETS_PER_ADDRESS: "10000" };
-      const storage = placement.persistTo ? { persistTo: placement.persistTo } : {};
-      const dev = await startDevServer({ ...cpus, ...storage, config: placement.parleyConfig, vars });
-      return { name, protocol: name, url: dev.url, group: dev.pid, stop: dev.stop };
+      const config = name === "parley" ? placement.parleyConfig : placement.beforeConfig;
+      if (!config) throw new Error("the server `before` needs --before-config");
+      return startWrangler(name, "parley", config, placement, vars);
     }
-    case "floor": {
-      const dev = await startDevServer({ ...cpus, config: "bench/floor/wrangler.toml" });
-      return { name, protocol: name, url: dev.url, group: dev.pid, stop: dev.stop };
-    }
+    case "floor":
+    case "chatdemo":
+    case "partyserver":
+      return startWrangler(name, name, WRANGLER_CONFIGS[name], placement);
     case "socketio":
     case "ws":
       return startNodeBaseline(name, placement.cpus);
   }
+}
+
+// Storage on tmpfs (a dev-only setting): the durable write's disk sync is not what the bench compares.
+const SHM = "/dev/shm";
+
+async function startWrangler(
+  name: ServerName,
+  protocol: Protocol,
+  config: string,
+  placement: ServerPlacement,
+  vars?: Record<string, string>,
+): Promise<BenchServer> {
+  const ownState = placement.persistTo === undefined && existsSync(SHM);
+  const persistTo = placement.persistTo ?? (ownState ? mkdtempSync(`${SHM}/parley-bench-`) : undefined);
+  const dev = await startDevServer({
+    ...(placement.cpus ? { cpus: placement.cpus } : {}),
+    ...(persistTo ? { persistTo } : {}),
+    ...(vars ? { vars } : {}),
+    config,
+  });
+  const stop = async () => {
+    await dev.stop();
+    if (ownState) rmSync(dev.persistTo, { recursive: true, force: true });
+  };
+  return { name, protocol, url: dev.url, group: dev.pid, stop };
 }
 
 async function startNodeBaseline(name: "socketio" | "ws", cpus: string | undefined): Promise<BenchServer> {

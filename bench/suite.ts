@@ -1,8 +1,8 @@
-// Runs the chosen loads against one server, from its start to its stop.
+// Runs the chosen loads against one server, from its start to its stop, in each deflate mode.
 import type { GeneratorPool } from "./load/generator-pool.ts";
-import { type IdleResult, runIdle, runStep, type StepResult } from "./loads.ts";
-import type { BenchOptions } from "./options.ts";
-import { type BenchServer, type ServerName, startServer } from "./servers.ts";
+import { type IdleResult, type JoinResult, runIdle, runJoin, runStep, type StepResult } from "./loads.ts";
+import type { BenchOptions, DeflateMode } from "./options.ts";
+import { type BenchServer, NEGOTIATES_DEFLATE, type ServerName, startServer } from "./servers.ts";
 
 export type SaturationResult = {
   steps: StepResult[];
@@ -11,11 +11,20 @@ export type SaturationResult = {
   p99OverLimitAt: number | undefined;
 };
 
-export type ServerResult = {
-  name: ServerName;
+/** What one server did with clients offering deflate (`on`) or not (`off`). */
+export type ModeResult = {
+  mode: DeflateMode;
   moderate?: StepResult;
   saturation?: SaturationResult;
+  /** The step at --crowd-sockets (taken from the sweep when it ran one). */
+  crowd?: StepResult;
+  join?: JoinResult;
   idle?: IdleResult;
+};
+
+export type ServerResult = {
+  name: ServerName;
+  modes: ModeResult[];
   /** Why the run stopped early, if it did. */
   error?: string;
 };
@@ -24,11 +33,24 @@ export type ServerResult = {
 export const keepsUp = (step: StepResult) => step.deliveredPerSec >= 0.95 * step.offeredPerSec;
 // Delivered messages/s "stop rising" when a step adds less than this.
 const RISING = 1.05;
+// Servers whose idle memory the goals compare; the peers' is not measured (their joins are slow).
+const IDLE_SERVERS: ReadonlySet<ServerName> = new Set(["parley", "socketio", "ws", "floor", "before"]);
+
+/** The modes a server runs: the Node servers decline deflate, so for them one run says it all. */
+export function modesOf(name: ServerName, options: BenchOptions): DeflateMode[] {
+  return NEGOTIATES_DEFLATE.has(name) && name !== "before" ? options.deflate : options.deflate.slice(0, 1);
+}
+// The earlier checkout answers one question (are sends slower now?): the crowd step, and the tail pairs.
+const BEFORE_LOADS = new Set(["crowd"]);
 
 export async function runSuite(name: ServerName, options: BenchOptions, pool: GeneratorPool): Promise<ServerResult> {
-  const result: ServerResult = { name };
+  const result: ServerResult = { name, modes: [] };
   const log = (line: string) => console.log(`[${name}] ${line}`);
-  const placement = { cpus: options.serverCpus, parleyConfig: options.parleyConfig };
+  const placement = {
+    cpus: options.serverCpus,
+    parleyConfig: options.parleyConfig,
+    ...(options.beforeConfig ? { beforeConfig: options.beforeConfig } : {}),
+  };
   const withServer = async (run: (server: BenchServer) => Promise<void>) => {
     log("starting");
     const server = await startServer(name, placement);
@@ -38,9 +60,13 @@ export async function runSuite(name: ServerName, options: BenchOptions, pool: Ge
       await server.stop();
     }
   };
+  const loads = new Set<string>(name === "before" ? options.loads.filter((l) => BEFORE_LOADS.has(l)) : options.loads);
   try {
-    if (options.loads.includes("moderate") || options.loads.includes("saturation")) {
-      await withServer(async (server) => {
+    await withServer(async (server) => {
+      for (const [i, mode] of modesOf(name, options).entries()) {
+        const modeResult: ModeResult = { mode };
+        result.modes.push(modeResult);
+        const deflate = mode === "on";
         const step = (sockets: number, durationMs: number) =>
           runStep(server, pool, {
             sockets,
@@ -49,20 +75,44 @@ export async function runSuite(name: ServerName, options: BenchOptions, pool: Ge
             warmupMs: Math.min(options.warmupMs, durationMs / 2),
             drainMs: options.drainMs,
             concurrency: options.concurrency,
+            deflate,
           });
-        if (options.loads.includes("moderate")) {
-          result.moderate = await step(options.moderateSockets, options.durationMs);
-          log(`moderate: ${describe(result.moderate)}`);
+        const say = (what: string, s: StepResult) => log(`deflate ${mode}, ${what}: ${describe(s)}`);
+        if (loads.has("moderate")) {
+          modeResult.moderate = await step(options.moderateSockets, options.durationMs);
+          say("moderate", modeResult.moderate);
         }
-        if (options.loads.includes("saturation")) result.saturation = await saturate(options, step, log);
-      });
-    }
+        if (loads.has("saturation") && i === 0) {
+          modeResult.saturation = await saturate(options, step, (s) => say(`${s.sockets} sockets`, s));
+        }
+        if (loads.has("crowd")) {
+          modeResult.crowd =
+            modeResult.saturation?.steps.find((s) => s.sockets === options.crowdSockets) ??
+            (await step(options.crowdSockets, options.stepDurationMs));
+          say(`crowd of ${options.crowdSockets}`, modeResult.crowd);
+        }
+        if (loads.has("join") && i === 0) {
+          modeResult.join = await runJoin(server, pool, options.joinSockets, deflate, options.joinBudgetMs);
+          const j = modeResult.join;
+          log(
+            `deflate ${mode}, join: ${j.opened}/${j.sockets} in ${(j.elapsedMs / 1000).toFixed(1)} s, server ${j.serverCpuSeconds.toFixed(1)} CPU-s, leaves ${(j.leaveMs / 1000).toFixed(1)} s, closed by server ${j.closedByServer}`,
+          );
+        }
+      }
+    });
     // Idle on a fresh server: a clean baseline, and closing many sockets leaves work behind.
-    if (options.loads.includes("idle")) {
-      await withServer(async (server) => {
-        result.idle = await runIdle(server, pool, options.idleSockets, options.concurrency);
-        log(`idle: ${(result.idle.perSocket / 1024).toFixed(1)} KiB per socket`);
-      });
+    if (loads.has("idle") && IDLE_SERVERS.has(name)) {
+      for (const mode of modesOf(name, options)) {
+        await withServer(async (server) => {
+          const idle = await runIdle(server, pool, options.idleSockets, options.concurrency, mode === "on");
+          const modeResult = result.modes.find((m) => m.mode === mode);
+          if (modeResult) modeResult.idle = idle;
+          else result.modes.push({ mode, idle });
+          log(
+            `deflate ${mode}, idle: ${(idle.perSocket / 1024).toFixed(1)} KiB per socket, ${(idle.wireBytesPerSocket / 1024).toFixed(1)} KiB received per socket`,
+          );
+        });
+      }
     }
   } catch (error) {
     result.error = error instanceof Error ? error.message : String(error);
@@ -75,13 +125,13 @@ export async function runSuite(name: ServerName, options: BenchOptions, pool: Ge
 async function saturate(
   options: BenchOptions,
   step: (sockets: number, durationMs: number) => Promise<StepResult>,
-  log: (line: string) => void,
+  log: (step: StepResult) => void,
 ): Promise<SaturationResult> {
   const steps: StepResult[] = [];
   let peak: StepResult | undefined;
   for (const sockets of options.steps) {
     const current = await step(sockets, options.stepDurationMs);
-    log(`${sockets} sockets: ${describe(current)}`);
+    log(current);
     steps.push(current);
     const rising = !peak || current.deliveredPerSec >= RISING * peak.deliveredPerSec;
     if (!peak || current.deliveredPerSec > peak.deliveredPerSec) peak = current;
@@ -92,11 +142,12 @@ async function saturate(
   return { steps, peak, p99OverLimitAt: steps.find((s) => s.p99 > options.p99LimitMs)?.sockets };
 }
 
-function describe(step: StepResult): string {
+export function describe(step: StepResult): string {
   return [
     `${Math.round(step.deliveredPerSec)}/${Math.round(step.offeredPerSec)} msg/s delivered/offered`,
     `p50 ${step.p50.toFixed(1)} p99 ${step.p99.toFixed(1)} max ${step.max.toFixed(1)} ms`,
     `lost ${step.lost} dup ${step.duplicated} ooo ${step.outOfOrder}`,
     `cpu server ${step.serverCpu.toFixed(2)} generator ${step.generatorCpu.toFixed(2)}`,
+    `${step.wireBytesPerDelivery.toFixed(0)} B/delivery, deflated ${step.deflated}, closed by server ${step.closedByServer}`,
   ].join(", ");
 }

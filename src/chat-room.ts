@@ -43,8 +43,12 @@ export type RoomRefusal = { code: "room_full" | "too_many_connections" | "name_t
 // Close codes the runtime reports but a socket may not send.
 const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
 const DAY_MS = 24 * 60 * 60 * 1000;
-// Presence news within this long of the last are merged (a crowd joining).
+// Presence news within this long of the last are merged (a crowd joining); each news goes to
+// everyone, so a bigger room merges over a longer window (1 ms a socket, up to 1 s): a crowd's
+// joins then cost O(N) sends in all, not O(N) per 100 ms.
 const PRESENCE_WINDOW_MS = 100;
+const PRESENCE_WINDOW_MS_PER_SOCKET = 1;
+const PRESENCE_WINDOW_MAX_MS = 1000;
 // A reader that reports but has been silent this long with a report's worth unread has stopped reading.
 const STALLED_AFTER_MS = LIMITS.idleTimeoutMs / 2;
 // How often a room with sockets looks for dead ones.
@@ -110,7 +114,11 @@ export class ChatRoom extends DurableObject<Env> {
     }
     this.#roster = Roster.from(open);
     this.#presence = new PresenceNews(
-      PRESENCE_WINDOW_MS,
+      () =>
+        Math.min(
+          PRESENCE_WINDOW_MAX_MS,
+          Math.max(PRESENCE_WINDOW_MS, this.#roster.size * PRESENCE_WINDOW_MS_PER_SOCKET),
+        ),
       () => this.#online(),
       // Nobody is told of their own coming and going.
       (frames) => {

@@ -14,9 +14,12 @@ export type FanoutTarget = {
   failed(sockets: WebSocket[]): void;
 };
 
+// A flush this long after the last one follows an idle spell: nothing waits to join it.
+const IDLE_MS = 5;
+
 /**
  * Queues a room's outgoing frames and sends them at the end of the current
- * turn of the event loop. When several frames are queued by then (a backlog
+ * turn of the event loop (at once, by microtask, after an idle spell). When several frames are queued by then (a backlog
  * under load), each socket gets them in one `batch` frame instead of one send
  * per frame; each frame is serialised once, and sockets that get the same
  * frames share one payload. A held socket (catching up on history in pages)
@@ -26,6 +29,7 @@ export class Fanout {
   readonly #target: FanoutTarget;
   #queue: Outgoing[] = [];
   #scheduled = false;
+  #lastFlushAt = Number.NEGATIVE_INFINITY;
   // Sockets that joined while frames were queued: those frames are not theirs.
   #joinedAt = new Map<WebSocket, number>();
   readonly #held = new Set<WebSocket>();
@@ -69,8 +73,10 @@ export class Fanout {
     this.#queue.push(item);
     if (this.#scheduled) return;
     this.#scheduled = true;
-    // A timer, not a microtask: frames from the events already waiting join the batch.
-    setTimeout(() => this.flush(), 0);
+    // After an idle spell no other event is waiting: send when this one is done. Under load, a
+    // timer, not a microtask: frames from the events already waiting join the batch.
+    if (Date.now() - this.#lastFlushAt >= IDLE_MS) queueMicrotask(() => this.flush());
+    else setTimeout(() => this.flush(), 0);
   }
 
   /** Sends everything queued now. */
@@ -78,6 +84,7 @@ export class Fanout {
     this.#scheduled = false;
     const queue = this.#queue;
     if (queue.length === 0) return;
+    this.#lastFlushAt = Date.now();
     this.#queue = [];
     const joinedAt = this.#joinedAt;
     this.#joinedAt = new Map();

@@ -17,25 +17,27 @@ type Change = { name: string; event: "join" | "leave"; online: OnlineList };
 export class PresenceNews {
   readonly #emit: (frames: PresenceFrame[]) => void;
   readonly #online: () => OnlineList;
-  readonly #windowMs: number;
+  readonly #windowMs: () => number;
   #pending: Change[] = [];
   #lastSentAt = Number.NEGATIVE_INFINITY;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(windowMs: number, online: () => OnlineList, emit: (frames: PresenceFrame[]) => void) {
-    this.#windowMs = windowMs;
+  /** `windowMs` is asked at each change: a bigger room may merge over a longer window. */
+  constructor(windowMs: number | (() => number), online: () => OnlineList, emit: (frames: PresenceFrame[]) => void) {
+    this.#windowMs = typeof windowMs === "number" ? () => windowMs : windowMs;
     this.#online = online;
     this.#emit = emit;
   }
 
   /** True when this news may go out at once (the caller sends it); otherwise it waits for the window. */
   change(name: string, event: "join" | "leave", now: number): boolean {
-    if (this.#timer === undefined && now - this.#lastSentAt >= this.#windowMs) {
+    const windowMs = this.#windowMs();
+    if (this.#timer === undefined && now - this.#lastSentAt >= windowMs) {
       this.#lastSentAt = now;
       return true;
     }
     this.#pending.push({ name, event, online: this.#online() });
-    this.#timer ??= setTimeout(() => this.flush(), Math.max(0, this.#lastSentAt + this.#windowMs - now));
+    this.#timer ??= setTimeout(() => this.flush(), Math.max(0, this.#lastSentAt + windowMs - now));
     return false;
   }
 

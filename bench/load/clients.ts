@@ -11,12 +11,29 @@ export type ClientHooks = {
   onAck: () => void;
   /** An error frame or a socket error after the client was ready. */
   onError: (reason: string) => void;
+  /** The server closed the socket (or it dropped) after it was ready. */
+  onClose: (code: number) => void;
 };
 
-export type BenchClient = { send: (text: string, counter: number) => void; close: () => void };
+export type ClientOptions = {
+  /** Offer permessage-deflate, as browsers always do. */
+  deflate: boolean;
+  /** Ready at the socket's `open`, or once the server's first answer (Parley's welcome) is in. */
+  readyOn: "open" | "welcome";
+};
+
+export type BenchClient = {
+  send: (text: string, counter: number) => void;
+  close: () => void;
+  /** Whether permessage-deflate was negotiated. */
+  deflated: boolean;
+};
 
 const CONNECT_TIMEOUT_MS = 30_000;
 const PING_EVERY_MS = 25_000;
+// Like the page: report what arrived every 2 s, and at once after each 64K characters.
+const REPORT_EVERY_MS = 2_000;
+const REPORT_EVERY_CHARS = 64 * 1024;
 
 export function openClient(
   protocol: Protocol,
@@ -24,28 +41,89 @@ export function openClient(
   room: string,
   index: number,
   hooks: ClientHooks,
+  options: ClientOptions,
 ): Promise<BenchClient> {
-  if (protocol === "socketio") return openSocketIo(url, room, hooks);
+  if (protocol === "socketio") return openSocketIo(url, room, hooks, options);
   const wsUrl = url.replace(/^http/, "ws");
-  const path =
-    protocol === "parley"
-      ? `/api/rooms/${room}/ws?name=u${index}`
-      : protocol === "floor"
-        ? `/api/rooms/${room}/ws`
-        : `/${room}`;
-  return openWebSocket(protocol, wsUrl + path, hooks);
+  const path = {
+    parley: `/api/rooms/${room}/ws?name=u${index}`,
+    floor: `/api/rooms/${room}/ws`,
+    chatdemo: `/api/rooms/${room}/ws`,
+    partyserver: `/parties/chat/${room}?_pk=u${index}`,
+    ws: `/${room}`,
+  }[protocol];
+  return openWebSocket(protocol, wsUrl + path, index, hooks, options);
 }
 
-function openWebSocket(protocol: Protocol, url: string, hooks: ClientHooks): Promise<BenchClient> {
-  // No permessage-deflate: the baselines do not negotiate it, so nobody does.
-  const ws = new WebSocket(url, { perMessageDeflate: false });
+type Speaker = {
+  send: (ws: WebSocket, text: string, counter: number) => void;
+  /** Sent once the socket opens. */
+  hello?: string;
+  /** Handles one text frame once ready; true when it was the server's first answer. */
+  receive: (text: string, hooks: ClientHooks) => boolean;
+};
+
+function speaker(protocol: Exclude<Protocol, "socketio">, index: number): Speaker {
+  switch (protocol) {
+    case "parley":
+      return {
+        send: (ws, text, counter) => ws.send(`{"type":"send","id":"${counter}","text":"${text}"}`),
+        receive: (text, hooks) => {
+          const frame = JSON.parse(text) as { type: string; frames?: unknown[] };
+          for (const item of frame.type === "batch" ? (frame.frames ?? []) : [frame]) handleParleyFrame(item, hooks);
+          return frame.type === "welcome";
+        },
+      };
+    case "chatdemo":
+      return {
+        send: (ws, text) => ws.send(JSON.stringify({ message: text })),
+        hello: JSON.stringify({ name: `u${index}` }),
+        receive: (text, hooks) => {
+          const frame = JSON.parse(text) as { name?: string; message?: string; ready?: boolean };
+          // Everyone gets their own messages back; those are not deliveries.
+          if (typeof frame.message === "string" && frame.name !== `u${index}`) hooks.onDelivery(frame.message);
+          return frame.ready === true;
+        },
+      };
+    case "partyserver":
+      return {
+        send: (ws, text, counter) =>
+          ws.send(
+            JSON.stringify({ type: "add", id: `u${index}-${counter}`, user: `u${index}`, role: "user", content: text }),
+          ),
+        receive: (text, hooks) => {
+          const frame = JSON.parse(text) as { type?: string; content?: string };
+          if (frame.type === "add" && typeof frame.content === "string") hooks.onDelivery(frame.content);
+          return frame.type === "all";
+        },
+      };
+    case "floor":
+    case "ws":
+      return {
+        send: (ws, text) => ws.send(text),
+        receive: (text, hooks) => {
+          hooks.onDelivery(text);
+          return false;
+        },
+      };
+  }
+}
+
+function openWebSocket(
+  protocol: Exclude<Protocol, "socketio">,
+  url: string,
+  index: number,
+  hooks: ClientHooks,
+  options: ClientOptions,
+): Promise<BenchClient> {
+  const ws = new WebSocket(url, { perMessageDeflate: options.deflate });
+  const speak = speaker(protocol, index);
   const client: BenchClient = {
-    send:
-      protocol === "parley"
-        ? (text, counter) => ws.send(`{"type":"send","id":"${counter}","text":"${text}"}`)
-        : (text) => ws.send(text),
+    send: (text, counter) => speak.send(ws, text, counter),
     close: () => ws.close(1000),
+    deflated: false,
   };
+  const waitsForAnswer = options.readyOn === "welcome" && protocol !== "floor" && protocol !== "ws";
   return new Promise((resolve, reject) => {
     let ready = false;
     const timer = setTimeout(() => fail(new Error("connect timed out")), CONNECT_TIMEOUT_MS);
@@ -58,33 +136,57 @@ function openWebSocket(protocol: Protocol, url: string, hooks: ClientHooks): Pro
       }
     };
     const becomeReady = () => {
+      if (ready) return;
       ready = true;
       clearTimeout(timer);
       resolve(client);
     };
     ws.on("error", fail);
     ws.on("unexpected-response", (_request, response) => fail(new Error(`HTTP ${response.statusCode}`)));
-    if (protocol !== "parley") {
-      ws.on("open", becomeReady);
-      ws.on("message", (data) => hooks.onDelivery(data.toString()));
-      return;
-    }
-    // Parley closes sockets silent for a minute; ping like the page does (answered "pong").
-    const keepAlive = setInterval(() => {
-      if (ws.readyState === WebSocket.OPEN) ws.send("ping");
-    }, PING_EVERY_MS);
-    ws.on("close", () => clearInterval(keepAlive));
+    ws.on("close", (code) => {
+      if (ready) hooks.onClose(code);
+      else fail(new Error(`closed ${code} before it was ready`));
+    });
+    ws.on("open", () => {
+      client.deflated = ws.extensions.includes("permessage-deflate");
+      if (speak.hello) ws.send(speak.hello);
+      if (!waitsForAnswer) becomeReady();
+    });
+    const reports = protocol === "parley" ? reportReceived(ws) : undefined;
     ws.on("message", (data) => {
       const text = data.toString();
       if (text === "pong") return;
-      const frame = JSON.parse(text) as { type: string; frames?: unknown[] };
-      if (!ready) {
-        if (frame.type === "welcome") becomeReady();
-        return;
-      }
-      for (const item of frame.type === "batch" ? (frame.frames ?? []) : [frame]) handleParleyFrame(item, hooks);
+      reports?.(text.length);
+      const first = speak.receive(text, hooks);
+      if (first) becomeReady();
     });
   });
+}
+
+/**
+ * Parley closes sockets silent for a minute (ping like the page does, answered "pong"), and
+ * readers that fall 1 Mi characters behind what they report: report like the page does.
+ */
+function reportReceived(ws: WebSocket): (chars: number) => void {
+  let received = 0;
+  let reported = 0;
+  const report = () => {
+    if (received === reported || ws.readyState !== WebSocket.OPEN) return;
+    reported = received;
+    ws.send(`{"type":"received","chars":${received}}`);
+  };
+  const keepAlive = setInterval(() => {
+    if (ws.readyState === WebSocket.OPEN) ws.send("ping");
+  }, PING_EVERY_MS);
+  const reporter = setInterval(report, REPORT_EVERY_MS);
+  ws.on("close", () => {
+    clearInterval(keepAlive);
+    clearInterval(reporter);
+  });
+  return (chars) => {
+    received += chars;
+    if (received - reported >= REPORT_EVERY_CHARS) report();
+  };
 }
 
 function handleParleyFrame(item: unknown, hooks: ClientHooks): void {
@@ -94,11 +196,20 @@ function handleParleyFrame(item: unknown, hooks: ClientHooks): void {
   else if (frame.type === "error") hooks.onError(String(frame.code));
 }
 
-function openSocketIo(url: string, room: string, hooks: ClientHooks): Promise<BenchClient> {
-  const socket = io(url, { transports: ["websocket"], query: { room }, forceNew: true, reconnection: false });
+function openSocketIo(url: string, room: string, hooks: ClientHooks, options: ClientOptions): Promise<BenchClient> {
+  // Socket.io's server declines permessage-deflate by default; the offer is made all the same.
+  const socket = io(url, {
+    transports: ["websocket"],
+    query: { room },
+    forceNew: true,
+    reconnection: false,
+    // The typings allow only an object; engine.io passes `false` on to ws, which then offers nothing.
+    perMessageDeflate: options.deflate ? { threshold: 1024 } : (false as unknown as { threshold: number }),
+  });
   const client: BenchClient = {
     send: (text) => socket.emit("message", text),
     close: () => socket.close(),
+    deflated: false,
   };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -106,6 +217,9 @@ function openSocketIo(url: string, room: string, hooks: ClientHooks): Promise<Be
       reject(new Error("connect timed out"));
     }, CONNECT_TIMEOUT_MS);
     socket.on("message", (text: string) => hooks.onDelivery(text));
+    socket.on("disconnect", (reason) => {
+      if (reason !== "io client disconnect") hooks.onClose(1006);
+    });
     socket.once("connect", () => {
       clearTimeout(timer);
       resolve(client);

@@ -18,6 +18,7 @@ let histogram = newHistogram();
 let totals: Totals = { delivered: 0, duplicated: 0, outOfOrder: 0, inWindow: 0 };
 let acks = 0;
 let errors = 0;
+let closeCodes: Record<string, number> = {};
 let window = { recordFrom: Number.POSITIVE_INFINITY, end: Number.POSITIVE_INFINITY };
 let cpuAtStart = process.cpuUsage();
 // Bumped by close(): frames still draining into closed sockets (a backlog) must not count in the next load.
@@ -28,8 +29,9 @@ async function connect(command: Extract<Command, { cmd: "connect" }>): Promise<v
   const queue = [...command.indices];
   let failed = 0;
   let firstError: string | undefined;
+  const giveUpAt = command.budgetMs === undefined ? Number.POSITIVE_INFINITY : now() + command.budgetMs;
   const worker = async () => {
-    for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
+    for (let index = queue.shift(); index !== undefined && now() < giveUpAt; index = queue.shift()) {
       const tracker = new DeliveryTracker(command.total);
       const born = generation;
       const hooks = {
@@ -48,9 +50,13 @@ async function connect(command: Extract<Command, { cmd: "connect" }>): Promise<v
           if (born !== generation) return;
           errors++;
         },
+        onClose: (code: number) => {
+          if (born !== generation) return;
+          closeCodes[code] = (closeCodes[code] ?? 0) + 1;
+        },
       };
       try {
-        const client = await openClient(command.protocol, command.url, command.room, index, hooks);
+        const client = await openClient(command.protocol, command.url, command.room, index, hooks, command);
         members.push({ index, client, tracker, sent: 0 });
       } catch (error) {
         failed++;
@@ -58,10 +64,20 @@ async function connect(command: Extract<Command, { cmd: "connect" }>): Promise<v
       }
     }
   };
+  const startedAt = now();
   await Promise.all(Array.from({ length: command.concurrency }, worker));
+  const elapsedMs = now() - startedAt;
   members.sort((a, b) => a.index - b.index);
   lastFrameAt = now();
-  reply({ ev: "connected", opened: members.length, failed, ...(firstError ? { firstError } : {}) });
+  const deflated = members.filter((m) => m.client.deflated).length;
+  reply({
+    ev: "connected",
+    opened: members.length,
+    failed,
+    deflated,
+    elapsedMs,
+    ...(firstError ? { firstError } : {}),
+  });
 }
 
 async function quiet(quietMs: number, timeoutMs: number): Promise<void> {
@@ -119,6 +135,8 @@ async function drain(sent: number[], deadline: number): Promise<void> {
 }
 
 async function close(): Promise<void> {
+  const codes = closeCodes;
+  closeCodes = {};
   generation++;
   for (const member of members) member.client.close();
   members = [];
@@ -128,7 +146,8 @@ async function close(): Promise<void> {
   errors = 0;
   window = { recordFrom: Number.POSITIVE_INFINITY, end: Number.POSITIVE_INFINITY };
   await sleep(200);
-  reply({ ev: "closed" });
+  const closedByServer = Object.values(codes).reduce((sum, n) => sum + n, 0);
+  reply({ ev: "closed", closedByServer, closeCodes: codes });
 }
 
 function cpuSince(start: NodeJS.CpuUsage): number {

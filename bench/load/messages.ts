@@ -1,7 +1,7 @@
 // What the coordinator and its generator processes say to each other over IPC.
 import type { Histogram } from "./histogram.ts";
 
-export type Protocol = "parley" | "ws" | "socketio" | "floor";
+export type Protocol = "parley" | "ws" | "socketio" | "floor" | "chatdemo" | "partyserver";
 
 export type Command =
   | {
@@ -12,6 +12,12 @@ export type Command =
       indices: number[];
       total: number;
       concurrency: number;
+      /** Offer permessage-deflate. */
+      deflate: boolean;
+      /** Ready at `open` (a crowd joining as fast as it can) or at the server's first answer. */
+      readyOn: "open" | "welcome";
+      /** Stop opening sockets after this long (the rest are left out). */
+      budgetMs?: number;
     }
   | { cmd: "quiet"; quietMs: number; timeoutMs: number }
   | { cmd: "run"; startAt: number; durationMs: number; warmupMs: number; rate: number; total: number }
@@ -35,8 +41,18 @@ export type DeliveryReport = {
 };
 
 export type Reply =
-  | { ev: "connected"; opened: number; failed: number; firstError?: string }
+  | {
+      ev: "connected";
+      opened: number;
+      failed: number;
+      /** Sockets that negotiated permessage-deflate. */
+      deflated: number;
+      /** From the first open to the last one ready. */
+      elapsedMs: number;
+      firstError?: string;
+    }
   | { ev: "quiet"; idle: boolean }
   | { ev: "sent"; sent: [number, number][]; cpuSeconds: number }
   | ({ ev: "drained" } & DeliveryReport)
-  | { ev: "closed" };
+  /** `closedByServer`: sockets the server closed (or that dropped) before the bench closed them. */
+  | { ev: "closed"; closedByServer: number; closeCodes: Record<string, number> };

@@ -1,11 +1,12 @@
 // Where Parley's time goes: a V8 CPU profile of workerd under load (through the dev server's
 // inspector), and the same load sent straight to workerd, past wrangler dev's proxy.
 // Usage: node bench/profile/run.ts [--sockets 100] [--duration 8] [--parley-config wrangler.toml]
-//   [--persist-to DIR] [--out FILE]
-import { writeFileSync } from "node:fs";
+//   [--persist-to DIR] [--out FILE] [--deflate] [--join N]
+// --join N profiles N sockets joining one after another instead (and each process's CPU).
+import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startGenerators } from "../load/generator-pool.ts";
-import { runStep, type StepResult } from "../loads.ts";
+import { runJoin, runStep, type StepResult } from "../loads.ts";
 import { groupProcesses } from "../proc-stats.ts";
 import { startServer } from "../servers.ts";
 import { connectInspector } from "./inspector.ts";
@@ -21,6 +22,8 @@ const { values } = parseArgs({
     "parley-config": { type: "string", default: "wrangler.toml" },
     out: { type: "string", default: "parley.cpuprofile" },
     "persist-to": { type: "string" },
+    deflate: { type: "boolean", default: false },
+    join: { type: "string" },
   },
 });
 const sockets = Number(values.sockets);
@@ -56,6 +59,7 @@ const step = (url: string, duration: number) =>
     warmupMs: 1000,
     drainMs: 5000,
     concurrency: 50,
+    deflate: values.deflate,
   });
 const line = (label: string, s: StepResult) =>
   console.log(
@@ -72,10 +76,18 @@ try {
   await inspector.call("Profiler.enable");
   await inspector.call("Profiler.setSamplingInterval", { interval: Number(values["interval-us"]) });
   await inspector.call("Profiler.start");
-  const profiled = await step(server.url, durationMs);
+  if (values.join) {
+    const before = processCpu(processes.map((p) => p.pid));
+    const join = await runJoin(server, pool, Number(values.join), values.deflate, 120_000);
+    const after = processCpu(processes.map((p) => p.pid));
+    console.log(`join: ${join.opened} in ${(join.elapsedMs / 1000).toFixed(1)} s`);
+    for (const p of processes) {
+      const used = (after.get(p.pid) ?? 0) - (before.get(p.pid) ?? 0);
+      console.log(`  ${used.toFixed(2)} CPU-s  ${p.command.join(" ").slice(0, 100)}`);
+    }
+  } else line("profiled via wrangler", await step(server.url, durationMs));
   const { profile } = await inspector.call<{ profile: CpuProfile }>("Profiler.stop");
   inspector.close();
-  line("profiled via wrangler", profiled);
   writeFileSync(values.out, JSON.stringify(profile));
   const summary = summarize(profile, COSTS);
   const pct = (ms: number) => `${((100 * ms) / summary.totalMs).toFixed(1)}%`;
@@ -85,21 +97,36 @@ try {
   for (const { name, ms } of summary.self.slice(0, 25)) console.log(`  ${pct(ms).padStart(6)}  ${name}`);
 
   // The proxy hop: the same load straight to each workerd port that answers /api/health.
-  for (const p of processes.filter((p) => p.command[0]?.includes("workerd"))) {
-    for (const port of listeningPorts(p.pid)) {
-      if (port === Number(new URL(server.url).port) || port === inspectorPort) continue;
-      const url = `http://127.0.0.1:${port}`;
-      const ok = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) }).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (!ok) continue;
-      console.log(`\nworkerd ${p.pid} answers on ${url}`);
-      line("direct to workerd", await step(url, durationMs));
-      line("via wrangler again", await step(server.url, durationMs));
+  if (!values.join)
+    for (const p of processes.filter((p) => p.command[0]?.includes("workerd"))) {
+      for (const port of listeningPorts(p.pid)) {
+        if (port === Number(new URL(server.url).port) || port === inspectorPort) continue;
+        const url = `http://127.0.0.1:${port}`;
+        const ok = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) }).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (!ok) continue;
+        console.log(`\nworkerd ${p.pid} answers on ${url}`);
+        line("direct to workerd", await step(url, durationMs));
+        line("via wrangler again", await step(server.url, durationMs));
+      }
     }
-  }
 } finally {
   await pool.stop();
   await server.stop();
+}
+
+/** CPU seconds used so far by each process (Linux /proc; USER_HZ 100). */
+function processCpu(pids: number[]): Map<number, number> {
+  const used = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+      used.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // exited
+    }
+  }
+  return used;
 }

@@ -43,15 +43,18 @@ describe("npm run bench", () => {
     expect(output).toContain("--quick");
   });
 
-  it("compares every server on a tiny load and writes a table with nothing lost", async () => {
+  it("compares every server on a tiny load and writes a table with nothing lost and nobody closed", async () => {
     const out = join(mkdtempSync(join(tmpdir(), "parley-bench-")), "bench.md");
-    const { code, output } = await bench(["--quick", "--loads", "moderate,idle", "--out", out]);
+    const { code, output } = await bench(["--quick", "--loads", "moderate,join,idle", "--out", out]);
     expect(code, output).toBe(0);
     const report = readFileSync(out, "utf8");
-    for (const label of ["Parley", "Socket.io", "bare ws", "broadcast-only DO"]) expect(report).toContain(label);
+    for (const label of ["Parley", "Socket.io", "bare ws", "broadcast-only DO", "workers-chat-demo", "partyserver"])
+      expect(report).toContain(label);
     const summary = report.split("\n").filter((line) => line.startsWith("| ") && / \d+ \/ \d+ \/ \d+ \|$/.test(line));
-    expect(summary).toHaveLength(4);
-    for (const line of summary) expect(line).toMatch(/\| 0 \/ 0 \/ 0 \|$/);
+    expect(summary).toHaveLength(6);
+    // Closed by the server, then lost / dup / out-of-order: all none.
+    for (const line of summary) expect(line).toMatch(/\| 0 \| 0 \/ 0 \/ 0 \|$/);
+    expect(report).toContain("offer on");
     expect(readFileSync(out.replace(/\.md$/, "-latency.svg"), "utf8")).toContain("<svg");
-  }, 240_000);
+  }, 360_000);
 });
