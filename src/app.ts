@@ -72,8 +72,20 @@ app.get("/api/rooms/:room/ws", async (c) => {
     if (refusal) return jsonError(c, REFUSAL_STATUS[refusal.code], refusal.code, refusal.message);
     return jsonError(c, 426, "upgrade_required", "this endpoint only accepts WebSocket upgrades");
   }
-  // The room accepts the socket itself (hibernatable), so pass the raw upgrade on.
-  return stub.fetch(new Request(joinerUrl(joiner), c.req.raw));
+  // The room accepts the socket itself (hibernatable), so pass the raw upgrade on, without the
+  // client's compression offer: chat frames are small, and deflating each once per recipient cost
+  // Parley half its throughput and ~245 KiB a socket (docs/benchmarks.md).
+  const upgrade = new Request(joinerUrl(joiner), c.req.raw);
+  upgrade.headers.delete("Sec-WebSocket-Extensions");
+  const response = await stub.fetch(upgrade);
+  if (response.status !== 101 || !response.webSocket) return response;
+  // An empty Sec-WebSocket-Extensions on the 101 declines permessage-deflate (workerd's
+  // web_socket_compression flag). `wrangler dev`'s own proxy negotiates it anyway.
+  return new Response(null, {
+    status: 101,
+    webSocket: response.webSocket,
+    headers: { "Sec-WebSocket-Extensions": "" },
+  });
 });
 
 const REFUSAL_STATUS = {

@@ -160,7 +160,7 @@ export class ChatRoom extends DurableObject<Env> {
     if (joiner.roleUntil !== undefined) session.roleUntil = joiner.roleUntil;
     writeSession(server, session);
     const first = this.#roster.add(server, session);
-    this.#names.use(identity, name, joiner.skeleton, now);
+    this.#names.use(identity, joiner.skeleton);
     this.#moderation.claimOwnership(identity);
 
     const online = this.#online();
@@ -410,6 +410,7 @@ export class ChatRoom extends DurableObject<Env> {
       });
       return;
     }
+    this.#names.wrote(session.identity, session.name, session.skeleton, message.ts);
     // Stored already; the output gate holds these until the write is durable.
     this.#sendTo(ws, { type: "ack", id: message.id, seq: message.seq, ts: message.ts });
     this.#broadcastExcept(message, ws);

@@ -10,13 +10,17 @@ export const isLasting = (identity: string) => !identity.startsWith("e:");
  * are one name. A name belongs to the identity that used it while one of its
  * sockets is open and, for lasting identities (a device key or a signed-in
  * `sub`), for `holdDays` after its last use. Open sockets are counted in
- * memory (rebuilt from attachments on wake); holds are stored.
+ * memory (rebuilt from attachments on wake); holds are stored when their
+ * owner first writes in the room and when they leave, so joining writes
+ * nothing and waits for no disk.
  */
 export class NameClaims {
   readonly #sql: SqlStorage;
   readonly #holdMs: number;
   // skeleton -> the identity using it now, and on how many sockets.
   readonly #inUse = new Map<string, { identity: string; sockets: number }>();
+  // Holds written since this object woke: written once, not at every message.
+  readonly #stored = new Set<string>();
 
   constructor(sql: SqlStorage, holdDays: number) {
     this.#sql = sql;
@@ -38,9 +42,15 @@ export class NameClaims {
   }
 
   /** A socket of `identity` now uses the name (already checked with `heldByOther`). */
-  use(identity: string, name: string, skeleton: string, now: number): void {
+  use(identity: string, skeleton: string): void {
     this.#count(identity, skeleton, 1);
-    if (isLasting(identity)) this.#store(identity, name, skeleton, now);
+  }
+
+  /** The name's owner wrote in the room: their hold is stored, once per wake. */
+  wrote(identity: string, name: string, skeleton: string, now: number): void {
+    if (!isLasting(identity) || this.#stored.has(skeleton)) return;
+    this.#store(identity, name, skeleton, now);
+    this.#stored.add(skeleton);
   }
 
   /** A socket that was open before a wake. */
@@ -52,7 +62,10 @@ export class NameClaims {
   release(identity: string, name: string, skeleton: string, now: number): void {
     const using = this.#inUse.get(skeleton);
     if (!using || using.identity !== identity) return;
-    if (this.#count(identity, skeleton, -1) === 0 && isLasting(identity)) this.#store(identity, name, skeleton, now);
+    if (this.#count(identity, skeleton, -1) === 0 && isLasting(identity)) {
+      this.#store(identity, name, skeleton, now);
+      this.#stored.delete(skeleton);
+    }
   }
 
   /** Who uses or holds the name with this skeleton, if anyone. */
@@ -81,15 +94,20 @@ export class NameClaims {
     return sockets;
   }
 
+  /** Writes a hold; a failure keeps the name held only while its owner is here, and is logged. */
   #store(identity: string, name: string, skeleton: string, now: number): void {
-    ensureSchema(this.#sql);
-    this.#sql.exec(
-      `INSERT INTO names (skeleton, identity, name, last_used) VALUES (?, ?, ?, ?)
-       ON CONFLICT (skeleton) DO UPDATE SET identity = excluded.identity, name = excluded.name, last_used = excluded.last_used`,
-      skeleton,
-      identity,
-      name,
-      now,
-    );
+    try {
+      ensureSchema(this.#sql);
+      this.#sql.exec(
+        `INSERT INTO names (skeleton, identity, name, last_used) VALUES (?, ?, ?, ?)
+         ON CONFLICT (skeleton) DO UPDATE SET identity = excluded.identity, name = excluded.name, last_used = excluded.last_used`,
+        skeleton,
+        identity,
+        name,
+        now,
+      );
+    } catch (error) {
+      console.error("name-claims: a hold was not stored", error);
+    }
   }
 }
