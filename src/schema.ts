@@ -49,23 +49,30 @@ const STEPS: readonly string[] = [
    CREATE INDEX bans_skeleton ON bans (skeleton)`,
 ];
 
-// Storages brought up to date in this object's life; `forgetSchema` after `deleteAll`.
+// What is known of each storage in this object's life: only this object writes to it, so an
+// answer holds until `ensureSchema` makes the tables or `forgetSchema` follows a `deleteAll`.
 const current = new WeakSet<SqlStorage>();
+const absent = new WeakSet<SqlStorage>();
 
 /** Whether this room has storage at all (reading must not create it). */
 export function hasSchema(sql: SqlStorage): boolean {
   if (current.has(sql)) return true;
-  return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'messages'").toArray().length > 0;
+  if (absent.has(sql)) return false;
+  const found = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'messages'").toArray().length > 0;
+  if (!found) absent.add(sql);
+  return found;
 }
 
 /** The room's storage was wiped. */
 export function forgetSchema(sql: SqlStorage): void {
   current.delete(sql);
+  absent.add(sql);
 }
 
 /** Runs the steps this room has not run yet. */
 export function ensureSchema(sql: SqlStorage): void {
   if (current.has(sql)) return;
+  absent.delete(sql);
   sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
   const row = sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0];
   let version = row?.value ?? 0;
