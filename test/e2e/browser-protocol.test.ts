@@ -64,16 +64,22 @@ async function alicePage() {
   return (await suite.person("alice")).page;
 }
 
+/** Alice's page, her name confirmed, its first socket open to a fake room. */
+async function aliceAtFakeRoom() {
+  const roomName = `proto-${crypto.randomUUID()}`;
+  const page = await alicePage();
+  const room = await fakeRoom(page);
+  await page.goto(`${suite.server.url}/${roomName}?name=Alice`);
+  await confirmName(page);
+  await expect.poll(() => room.urls.length).toBe(1);
+  return { roomName, page, room };
+}
+
 const texts = (page: Page) => page.getByRole("log").locator(".message .text").allTextContents();
 
 describe("the page and the room's version 2 protocol", () => {
   it("catches up page by page before sending, and reports what it received", async () => {
-    const roomName = `proto-${crypto.randomUUID()}`;
-    const page = await alicePage();
-    const room = await fakeRoom(page);
-    await page.goto(`${suite.server.url}/${roomName}?name=Alice`);
-    await confirmName(page);
-    await expect.poll(() => room.urls.length).toBe(1);
+    const { roomName, page, room } = await aliceAtFakeRoom();
     room.send(welcome(roomName, { history: [message(1), message(2), message(3)], lastSeq: 6, more: true }));
     await waitForStatus(page, "Catching up…");
     await expect.poll(() => room.framesOfType("catchup")).toEqual([expect.objectContaining({ since: 3 })]);
@@ -124,12 +130,7 @@ describe("the page and the room's version 2 protocol", () => {
   });
 
   it("retries a message the room could not store once by itself, then offers Retry", async () => {
-    const roomName = `proto-${crypto.randomUUID()}`;
-    const page = await alicePage();
-    const room = await fakeRoom(page);
-    await page.goto(`${suite.server.url}/${roomName}?name=Alice`);
-    await confirmName(page);
-    await expect.poll(() => room.urls.length).toBe(1);
+    const { roomName, page, room } = await aliceAtFakeRoom();
     room.send(welcome(roomName, {}));
     await waitForStatus(page, "Connected");
 
@@ -154,12 +155,7 @@ describe("the page and the room's version 2 protocol", () => {
   });
 
   it("applies edits, deletions and moderation from the log, re-sends an unanswered edit after a reconnect, and starts afresh when the room was wiped", async () => {
-    const roomName = `proto-${crypto.randomUUID()}`;
-    const page = await alicePage();
-    const room = await fakeRoom(page);
-    await page.goto(`${suite.server.url}/${roomName}?name=Alice`);
-    await confirmName(page);
-    await expect.poll(() => room.urls.length).toBe(1);
+    const { roomName, page, room } = await aliceAtFakeRoom();
     const own = { ...message(2), id: "a2", name: "Alice", text: "my typo" };
     room.send(welcome(roomName, { history: [message(1), own], lastSeq: 2 }));
     await waitForStatus(page, "Connected");
@@ -213,12 +209,7 @@ describe("the page and the room's version 2 protocol", () => {
   });
 
   it("says why it was refused, and waits before trying a full room again", async () => {
-    const roomName = `proto-${crypto.randomUUID()}`;
-    const page = await alicePage();
-    const room = await fakeRoom(page);
-    await page.goto(`${suite.server.url}/${roomName}?name=Alice`);
-    await confirmName(page);
-    await expect.poll(() => room.urls.length).toBe(1);
+    const { page, room } = await aliceAtFakeRoom();
     room.send({ type: "error", code: "room_full", message: "this room is full (5000 connections); try again later" });
     await room.socket?.close({ code: 1013, reason: "room full" });
     await waitForStatus(page, "Room is full: retrying…");
