@@ -193,3 +193,19 @@ describe("checkDisplayName properties", () => {
     );
   });
 });
+
+describe("plain ASCII names", () => {
+  it("accepts every printable ASCII name of 1-32 characters, trimmed, as it is", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 40 }),
+        (raw) => {
+          const trimmed = raw.trim();
+          const result = checkDisplayName(raw);
+          if (trimmed.length === 0 || trimmed.length > 32) expect(result.ok).toBe(false);
+          else expect(result).toMatchObject({ ok: true, name: trimmed });
+        },
+      ),
+    );
+  });
+});
