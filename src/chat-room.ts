@@ -10,7 +10,6 @@ import {
   type AdminAction,
   type BatchableFrame,
   type CatchupRequest,
-  type ChatMessage,
   CLOSE_CODES,
   type ClientMessage,
   type DeleteFrame,
@@ -120,10 +119,11 @@ export class ChatRoom extends DurableObject<Env> {
           Math.max(PRESENCE_WINDOW_MS, this.#roster.size * PRESENCE_WINDOW_MS_PER_SOCKET),
         ),
       () => this.#online(),
-      // Nobody is told of their own coming and going.
+      // Nobody is told of their own coming and going (a merged crowd's frame goes to all).
       (frames) => {
-        for (const frame of frames)
+        for (const frame of frames) {
           this.#broadcastExcept(frame, frame.names ? undefined : this.#roster.socketsOf(frame.name));
+        }
       },
     );
   }
@@ -163,20 +163,17 @@ export class ChatRoom extends DurableObject<Env> {
     this.#names.use(identity, joiner.skeleton);
     this.#moderation.claimOwnership(identity);
 
-    const online = this.#online();
     this.#sendWelcome(server, {
       type: "welcome",
       room: joiner.room,
       name,
-      ...online,
+      ...this.#online(),
       history: page.items,
       lastSeq: this.#store.lastSeq,
       more: page.more,
       role: this.#moderation.roleOf(session, now),
     });
-    if (first && this.#presence.change(name, "join", now)) {
-      this.#broadcastExcept({ type: "presence", event: "join", name, ...online }, server);
-    }
+    if (first) this.#presence.change(name, "join", now);
     if (!this.#alarmSet) {
       if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
       this.#alarmSet = true;
@@ -249,8 +246,7 @@ export class ChatRoom extends DurableObject<Env> {
     const housekeeping = parsed.ok && (parsed.value.type === "received" || parsed.value.type === "catchup");
     if (!this.#admit(ws, id, housekeeping)) return;
     if (!parsed.ok) {
-      const { code, message } = parsed;
-      this.#sendTo(ws, id === undefined ? { type: "error", code, message } : { type: "error", code, message, id });
+      this.#sendError(ws, parsed.code, parsed.message, id);
       return;
     }
     const frame = parsed.value;
@@ -390,30 +386,42 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   #handleSend(ws: WebSocket, session: Session, frame: SendFrame): void {
-    const author = session.identity;
-    const stored = this.#store.findByAuthor(author, frame.id);
+    this.#record(ws, session, frame.id, "message", () => {
+      const message = this.#store.append(session.identity, session.name, frame.id, frame.text, Date.now());
+      this.#names.wrote(session.identity, session.name, session.skeleton, message.ts);
+      return message;
+    });
+  }
+
+  /**
+   * Where "an ack means stored" is kept: a retry gets its first answer again;
+   * otherwise `write` stores one event, and only what it stored is acked to
+   * the sender and sent to the others. A write that fails tells this sender
+   * alone; `write` returns null when it has answered by itself.
+   */
+  #record(ws: WebSocket, session: Session, id: string, what: string, write: () => LogEvent | Refused | null): void {
+    const stored = this.#store.findByAuthor(session.identity, id);
     if (stored) {
-      this.#sendTo(ws, { type: "ack", id: frame.id, seq: stored.seq, ts: stored.ts });
+      this.#sendTo(ws, { type: "ack", id, seq: stored.seq, ts: stored.ts });
       return;
     }
-    let message: ChatMessage;
+    let result: LogEvent | Refused | null;
     try {
-      message = this.#store.append(author, session.name, frame.id, frame.text, Date.now());
+      result = write();
     } catch (error) {
       if (!(error instanceof NotStoredError)) throw error;
-      console.error("chat-room: a message was not stored", session.name, error.cause);
-      this.#sendTo(ws, {
-        type: "error",
-        code: "not_stored",
-        message: "the room could not store this message; send it again",
-        id: frame.id,
-      });
+      console.error(`chat-room: a ${what} was not stored`, session.name, error.cause);
+      this.#sendError(ws, "not_stored", `the room could not store this ${what}; send it again`, id);
       return;
     }
-    this.#names.wrote(session.identity, session.name, session.skeleton, message.ts);
+    if (result === null) return;
+    if ("refused" in result) {
+      this.#sendError(ws, result.refused, REFUSED_MESSAGES[result.refused], id);
+      return;
+    }
     // Stored already; the output gate holds these until the write is durable.
-    this.#sendTo(ws, { type: "ack", id: message.id, seq: message.seq, ts: message.ts });
-    this.#broadcastExcept(message, ws);
+    this.#sendTo(ws, { type: "ack", id, seq: result.seq, ts: result.ts });
+    this.#broadcastExcept(result, ws);
   }
 
   /** The next page after `since`; the last one releases the socket to live events. */
@@ -440,36 +448,15 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Edit, delete and moderate: checked against who the person is now, on every frame. */
   #handleChange(ws: WebSocket, session: Session, frame: EditFrame | DeleteFrame | ModerateFrame): void {
-    const now = Date.now();
-    const stored = this.#store.findByAuthor(session.identity, frame.id);
-    if (stored) {
-      this.#sendTo(ws, { type: "ack", id: frame.id, seq: stored.seq, ts: stored.ts });
-      return;
-    }
-    if (this.#moderation.isBanned(session.identity, now)) {
-      this.#removePerson(session.identity, "banned", "you are banned from this room");
-      return;
-    }
-    const actor = {
-      author: session.identity,
-      name: session.name,
-      moderator: this.#moderation.roleOf(session, now) !== "member",
-    };
-    let result: LogEvent | Refused;
-    try {
-      result = this.#changes.apply(actor, frame.id, frame, now);
-    } catch (error) {
-      if (!(error instanceof NotStoredError)) throw error;
-      console.error("chat-room: a change was not stored", session.name, error.cause);
-      this.#sendError(ws, "not_stored", "the room could not store this change; try again", frame.id);
-      return;
-    }
-    if ("refused" in result) {
-      this.#sendError(ws, result.refused, REFUSED_MESSAGES[result.refused], frame.id);
-      return;
-    }
-    this.#sendTo(ws, { type: "ack", id: frame.id, seq: result.seq, ts: result.ts });
-    this.#broadcastExcept(result, ws);
+    this.#record(ws, session, frame.id, "change", () => {
+      const now = Date.now();
+      if (this.#moderation.isBanned(session.identity, now)) {
+        this.#removePerson(session.identity, "banned", "you are banned from this room");
+        return null;
+      }
+      const moderator = this.#moderation.roleOf(session, now) !== "member";
+      return this.#changes.apply({ author: session.identity, name: session.name, moderator }, frame.id, frame, now);
+    });
   }
 
   /** A deployer's action through `POST /api/rooms/<room>/moderation`: any room, any person. */
@@ -524,9 +511,7 @@ export class ChatRoom extends DurableObject<Env> {
     const now = Date.now();
     this.#names.release(session.identity, session.name, session.skeleton, now);
     if (this.#roster.isOnline(session.name)) return;
-    if (this.#presence.change(session.name, "leave", now)) {
-      this.#broadcastExcept({ type: "presence", event: "leave", name: session.name, ...this.#online() });
-    }
+    this.#presence.change(session.name, "leave", now);
   }
 
   #online(): OnlineList {

@@ -29,16 +29,16 @@ export class PresenceNews {
     this.#emit = emit;
   }
 
-  /** True when this news may go out at once (the caller sends it); otherwise it waits for the window. */
-  change(name: string, event: "join" | "leave", now: number): boolean {
+  /** Someone's first socket opened or last one closed: told now, or when the window ends. */
+  change(name: string, event: "join" | "leave", now: number): void {
     const windowMs = this.#windowMs();
     if (this.#timer === undefined && now - this.#lastSentAt >= windowMs) {
       this.#lastSentAt = now;
-      return true;
+      this.#emit([{ type: "presence", event, name, ...this.#online() }]);
+      return;
     }
     this.#pending.push({ name, event, online: this.#online() });
     this.#timer ??= setTimeout(() => this.flush(), Math.max(0, this.#lastSentAt + windowMs - now));
-    return false;
   }
 
   /** Sends what is waiting. */
