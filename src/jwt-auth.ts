@@ -67,8 +67,13 @@ export async function authenticateJwt(c: Context, room: string): Promise<JwtAuth
   return admit(payload, room);
 }
 
+/** The token of an `Authorization: Bearer <token>` header, if any (the scheme in any case). */
+export function bearerToken(c: Context): string | undefined {
+  return /^Bearer +(\S+)$/i.exec(c.req.header("Authorization") ?? "")?.[1];
+}
+
 function tokenOf(c: Context): string | null {
-  const bearer = /^Bearer +(\S+)$/i.exec(c.req.header("Authorization") ?? "")?.[1];
+  const bearer = bearerToken(c);
   // An empty value counts as absent, so the next place is looked at.
   return c.req.query(TOKEN_QUERY) || getCookie(c, TOKEN_COOKIE) || bearer || null;
 }
