@@ -196,15 +196,17 @@ export class MessageStore {
     return { type: "deleted", seq, target, by: actor.name, ts };
   }
 
-  /** Records a moderator's action. */
+  /** Records a moderator's action; `carryOut` (the ban's own write) runs in the same transaction. */
   moderation(
     actor: { author: string; name: string },
     clientId: string,
     action: ModerationAction,
     name: string,
     now: number,
+    carryOut?: () => void,
   ): LogEvent {
     const { seq, ts } = this.#write(actor.author, clientId, now, (seq, ts) => {
+      carryOut?.();
       this.#sql.exec(
         "INSERT INTO events (seq, type, action, name, by, author, client_id, ts) VALUES (?, 'moderation', ?, ?, ?, ?, ?, ?)",
         seq,

@@ -30,9 +30,14 @@ export class Moderation {
   /** In device mode the first device to join owns the room; signed-in rooms have moderators instead. */
   claimOwnership(identity: string): void {
     if (!identity.startsWith("d:") || this.owner() !== null) return;
-    ensureSchema(this.#sql);
-    this.#sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('owner', ?)", identity);
-    this.#owner = identity;
+    try {
+      ensureSchema(this.#sql);
+      this.#sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('owner', ?)", identity);
+      this.#owner = identity;
+    } catch (error) {
+      // The join goes on; the next device to join claims the room.
+      console.error("moderation: the room's owner was not stored", error);
+    }
   }
 
   /** The room's storage was wiped. */
@@ -58,10 +63,15 @@ export class Moderation {
     );
   }
 
-  /** Lifts the bans on a name; false when it had none. */
-  unban(skeleton: string): boolean {
+  /** Whether anyone going by this name is banned. */
+  hasBan(skeleton: string): boolean {
     if (!hasSchema(this.#sql)) return false;
-    return this.#sql.exec("DELETE FROM bans WHERE skeleton = ?", skeleton).rowsWritten > 0;
+    return this.#sql.exec("SELECT 1 FROM bans WHERE skeleton = ? LIMIT 1", skeleton).toArray().length > 0;
+  }
+
+  /** Lifts the bans on a name. */
+  unban(skeleton: string): void {
+    this.#sql.exec("DELETE FROM bans WHERE skeleton = ?", skeleton);
   }
 
   /** Whether the identity is banned now; a lapsed ban is forgotten. */
@@ -72,7 +82,12 @@ export class Moderation {
       .toArray()[0];
     if (!ban) return false;
     if (ban.until === null || now < ban.until) return true;
-    this.#sql.exec("DELETE FROM bans WHERE identity = ?", identity);
+    try {
+      this.#sql.exec("DELETE FROM bans WHERE identity = ?", identity);
+    } catch (error) {
+      // Only tidying: a lapsed ban refuses no one.
+      console.error("moderation: a lapsed ban was not removed", error);
+    }
     return false;
   }
 }

@@ -67,18 +67,26 @@ export class RoomChanges {
     const store = this.#room.store();
     const skeleton = nameSkeleton(change.name);
     if (change.action === "unban") {
-      if (!moderation.unban(skeleton)) return { refused: "not_found" };
-      return store.moderation(actor, clientId, change.action, change.name, now);
+      if (!moderation.hasBan(skeleton)) return { refused: "not_found" };
+      return store.moderation(actor, clientId, change.action, change.name, now, () => moderation.unban(skeleton));
     }
     const target = names.identityOf(skeleton, now);
     if (!target) return { refused: "not_found" };
     const onOwner = target.identity === moderation.owner() && actor !== ADMIN;
     if (target.identity === actor.author || onOwner) return { refused: "forbidden" };
     const shown = target.name ?? this.#room.nameOf(target.identity) ?? change.name;
-    const event = store.moderation(actor, clientId, change.action, shown, now);
+    // A ban and its event are stored together or not at all; only then is anyone removed.
+    const until = change.minutes === undefined ? null : now + change.minutes * 60_000;
+    const ban = () => moderation.ban({ identity: target.identity, skeleton, name: shown, until });
+    const event = store.moderation(
+      actor,
+      clientId,
+      change.action,
+      shown,
+      now,
+      change.action === "ban" ? ban : undefined,
+    );
     if (change.action === "ban") {
-      const until = change.minutes === undefined ? null : now + change.minutes * 60_000;
-      moderation.ban({ identity: target.identity, skeleton, name: shown, until });
       this.#room.removePerson(target.identity, "banned", `you were banned from this room by ${actor.name}`);
     } else {
       this.#room.removePerson(target.identity, "kicked", `you were removed from this room by ${actor.name}`);

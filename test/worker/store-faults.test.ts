@@ -72,3 +72,30 @@ describe("a failed write loses nothing else", () => {
     expect(alice.of("message").map((m) => m.seq)).toEqual([3, 5, 6]);
   });
 });
+
+describe("a ban is stored with its event, or not at all", () => {
+  it("answers not_stored, writes no event and removes nobody when the ban cannot be stored", async () => {
+    const room = freshRoom();
+    const owner = await join(room, "owner");
+    const mallory = await join(room, "mallory");
+    await say(owner, "first");
+    await runInDurableObject(env.ROOMS.getByName(room), (_room, state) => {
+      state.storage.sql.exec(
+        "CREATE TRIGGER fault BEFORE INSERT ON bans BEGIN SELECT RAISE(ABORT, 'injected fault'); END",
+      );
+    });
+    owner.send({ type: "moderate", id: "b1", action: "ban", name: "mallory" });
+    expect(await owner.next("error", (e) => e.id === "b1")).toMatchObject({ code: "not_stored" });
+    await settle();
+    expect(mallory.closeEvent).toBeNull();
+    expect(mallory.of("moderation")).toEqual([]);
+    expect(await lastSeq(room)).toBe(1);
+    // Once storage works again, the same request bans, under the next seq.
+    await runInDurableObject(env.ROOMS.getByName(room), (_room, state) => {
+      state.storage.sql.exec("DROP TRIGGER fault");
+    });
+    owner.send({ type: "moderate", id: "b1", action: "ban", name: "mallory" });
+    expect(await owner.next("ack", (a) => a.id === "b1")).toMatchObject({ seq: 2 });
+    expect((await mallory.closed()).code).toBe(1008);
+  });
+});
