@@ -3,7 +3,7 @@ import { ensureSchema, hasSchema } from "./schema";
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Identities that last only while their socket is open: their names are never stored. */
-export const isLasting = (identity: string) => !identity.startsWith("e:");
+const isLasting = (identity: string) => !identity.startsWith("e:");
 
 /**
  * Who owns which name in a room. Names are compared by skeleton, so look-alikes

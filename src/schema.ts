@@ -84,4 +84,3 @@ export function ensureSchema(sql: SqlStorage): void {
   current.add(sql);
 }
 
-export const SCHEMA_VERSION = STEPS.length;
