@@ -83,4 +83,3 @@ export function ensureSchema(sql: SqlStorage): void {
   }
   current.add(sql);
 }
-

@@ -83,6 +83,15 @@ describe("device identity", () => {
     expect(newcomer.of("welcome")[0]?.name).toBe("alice");
   });
 
+  it("holds the name of someone who only read, once they leave", async () => {
+    const room = freshRoom();
+    const reader = await join(room, "quiet");
+    reader.close();
+    await reader.closed();
+    await settle();
+    expect((await preflight(room, "quiet", "someone-else-key-00000001")).status).toBe(409);
+  });
+
   it("holds a keyless socket's name only while it is connected, and its retries only on that socket", async () => {
     const room = freshRoom();
     const guest = await joinFrom(room, "guest", freshIp(), "", null);
