@@ -12,6 +12,7 @@ const COLORS: Record<ServerName, string> = {
   socketio: "#1971c2",
   ws: "#2f9e44",
   floor: "#9c36b5",
+  floorapp: "#cc5de8",
   chatdemo: "#868e96",
   partyserver: "#f08c00",
   before: "#e64980",

@@ -88,7 +88,8 @@ export function clientBytesReceived(server: BenchServer): number {
 
 type ConnectOptions = { deflate: boolean; readyOn: "open" | "welcome"; budgetMs?: number };
 
-async function connectRoom(
+/** Opens `sockets` sockets into a fresh room, `concurrency` at a time; they stay open until `closeRoom`. */
+export async function connectRoom(
   pool: GeneratorPool,
   server: BenchServer,
   sockets: number,
@@ -125,7 +126,7 @@ async function connectRoom(
   return connected;
 }
 
-async function closeRoom(pool: GeneratorPool): Promise<Omit<SocketStats, "deflated">> {
+export async function closeRoom(pool: GeneratorPool): Promise<Omit<SocketStats, "deflated">> {
   const replies = await pool.ask({ cmd: "close" }, "closed");
   const closeCodes: Record<string, number> = {};
   for (const reply of replies)

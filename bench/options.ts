@@ -51,6 +51,8 @@ Servers (--servers, comma-separated; default all but before):
   socketio     Express + Socket.io broadcasting to the room's other sockets
   ws           a bare ws broadcast server on Node
   floor        a raw hibernatable Durable Object that only broadcasts, under wrangler dev
+  floorapp     the same behind an assets folder with the worker first, greeting each socket
+               with one line: Parley's routing and first frame (moderate, join, idle only)
   chatdemo     a workers-chat-demo-style room (echo, a storage write per message)
   partyserver  partyserver's chat (hibernate: true, SQLite insert, broadcast but the sender)
   before       Parley from another checkout (--before-config; added when that is given)
@@ -73,7 +75,7 @@ closed, and bytes on the wire per delivered message. Servers on Node decline def
 so they run each load once, with the offer on.
 
 Options:
-  --servers LIST          servers to compare                      [parley,socketio,ws,floor,chatdemo,partyserver]
+  --servers LIST          servers to compare                      [parley,socketio,ws,floor,floorapp,chatdemo,partyserver]
   --loads LIST            loads to run                            [moderate,saturation,crowd,join,idle,tail]
   --deflate LIST          clients offer permessage-deflate: on, off [on,off]
   --rate N                messages per second per socket          [2]

@@ -5,16 +5,34 @@ import { fileURLToPath } from "node:url";
 import { freePort, startDevServer, stopGroup } from "../test/support/dev-server.ts";
 import type { Protocol } from "./load/messages.ts";
 
-export const SERVER_NAMES = ["parley", "socketio", "ws", "floor", "chatdemo", "partyserver", "before"] as const;
+export const SERVER_NAMES = [
+  "parley",
+  "socketio",
+  "ws",
+  "floor",
+  "floorapp",
+  "chatdemo",
+  "partyserver",
+  "before",
+] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
 /** Run by default; `before` only with --before-config. */
-export const DEFAULT_SERVERS: ServerName[] = ["parley", "socketio", "ws", "floor", "chatdemo", "partyserver"];
+export const DEFAULT_SERVERS: ServerName[] = [
+  "parley",
+  "socketio",
+  "ws",
+  "floor",
+  "floorapp",
+  "chatdemo",
+  "partyserver",
+];
 
 export const SERVER_LABELS: Record<ServerName, string> = {
   parley: "Parley (wrangler dev, full protocol)",
   socketio: "Express + Socket.io",
   ws: "bare ws (Node)",
   floor: "broadcast-only DO (wrangler dev)",
+  floorapp: "broadcast-only DO behind assets, greeting each socket (wrangler dev)",
   chatdemo: "workers-chat-demo design (wrangler dev)",
   partyserver: "partyserver chat (wrangler dev)",
   before: "Parley, another checkout (--before-config)",
@@ -24,6 +42,7 @@ export const SERVER_LABELS: Record<ServerName, string> = {
 export const NEGOTIATES_DEFLATE: ReadonlySet<ServerName> = new Set([
   "parley",
   "floor",
+  "floorapp",
   "chatdemo",
   "partyserver",
   "before",
@@ -71,6 +90,7 @@ export type ServerPlacement = {
 
 const WRANGLER_CONFIGS = {
   floor: "bench/floor/wrangler.toml",
+  floorapp: "bench/floor/wrangler.app.toml",
   chatdemo: "bench/peers/chat-demo/wrangler.toml",
   partyserver: "bench/peers/partyserver-chat/wrangler.toml",
 } as const;
@@ -86,6 +106,8 @@ async function launch(name: ServerName, placement: ServerPlacement): Promise<Ben
       return startWrangler(name, "parley", config, placement, vars);
     }
     case "floor":
+    case "floorapp":
+      return startWrangler(name, "floor", WRANGLER_CONFIGS[name], placement);
     case "chatdemo":
     case "partyserver":
       return startWrangler(name, name, WRANGLER_CONFIGS[name], placement);

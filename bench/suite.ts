@@ -34,7 +34,7 @@ export const keepsUp = (step: StepResult) => step.deliveredPerSec >= 0.95 * step
 // Delivered messages/s "stop rising" when a step adds less than this.
 const RISING = 1.05;
 // Servers whose idle memory the goals compare; the peers' is not measured (their joins are slow).
-const IDLE_SERVERS: ReadonlySet<ServerName> = new Set(["parley", "socketio", "ws", "floor", "before"]);
+const IDLE_SERVERS: ReadonlySet<ServerName> = new Set(["parley", "socketio", "ws", "floor", "floorapp", "before"]);
 
 /** The modes a server runs: the Node servers decline deflate, so for them one run says it all. */
 export function modesOf(name: ServerName, options: BenchOptions): DeflateMode[] {
@@ -42,6 +42,8 @@ export function modesOf(name: ServerName, options: BenchOptions): DeflateMode[] 
 }
 // The earlier checkout answers one question (are sends slower now?): the crowd step, and the tail pairs.
 const BEFORE_LOADS = new Set(["crowd"]);
+// The floor shaped like Parley answers another (what do its routing and first frame cost?).
+const FLOOR_APP_LOADS = new Set(["moderate", "join", "idle"]);
 
 export async function runSuite(name: ServerName, options: BenchOptions, pool: GeneratorPool): Promise<ServerResult> {
   const result: ServerResult = { name, modes: [] };
@@ -60,7 +62,8 @@ export async function runSuite(name: ServerName, options: BenchOptions, pool: Ge
       await server.stop();
     }
   };
-  const loads = new Set<string>(name === "before" ? options.loads.filter((l) => BEFORE_LOADS.has(l)) : options.loads);
+  const only = name === "before" ? BEFORE_LOADS : name === "floorapp" ? FLOOR_APP_LOADS : undefined;
+  const loads = new Set<string>(only ? options.loads.filter((l) => only.has(l)) : options.loads);
   try {
     await withServer(async (server) => {
       for (const [i, mode] of modesOf(name, options).entries()) {

@@ -48,10 +48,18 @@ describe("npm run bench", () => {
     const { code, output } = await bench(["--quick", "--loads", "moderate,join,idle", "--out", out]);
     expect(code, output).toBe(0);
     const report = readFileSync(out, "utf8");
-    for (const label of ["Parley", "Socket.io", "bare ws", "broadcast-only DO", "workers-chat-demo", "partyserver"])
+    for (const label of [
+      "Parley",
+      "Socket.io",
+      "bare ws",
+      "broadcast-only DO (wrangler dev)",
+      "broadcast-only DO behind assets",
+      "workers-chat-demo",
+      "partyserver",
+    ])
       expect(report).toContain(label);
     const summary = report.split("\n").filter((line) => line.startsWith("| ") && / \d+ \/ \d+ \/ \d+ \|$/.test(line));
-    expect(summary).toHaveLength(6);
+    expect(summary).toHaveLength(7);
     // Closed by the server, then lost / dup / out-of-order: all none.
     for (const line of summary) expect(line).toMatch(/\| 0 \| 0 \/ 0 \/ 0 \|$/);
     expect(report).toContain("offer on");

@@ -1,8 +1,10 @@
 // A raw hibernatable Durable Object that relays each frame to the room's other sockets:
 // no validation, no storage, no acks. What the runtime costs before Parley adds anything.
+// With GREET = "on" (wrangler.app.toml) each socket is first sent one short line, as Parley's
+// welcome is always sent, and the worker sits behind an assets folder as Parley's does.
 import { DurableObject } from "cloudflare:workers";
 
-type Env = { ROOMS: DurableObjectNamespace<BroadcastRoom> };
+type Env = { ROOMS: DurableObjectNamespace<BroadcastRoom>; GREET?: string };
 
 export class BroadcastRoom extends DurableObject<Env> {
   // A cache of the accepted sockets, rebuilt when the object wakes from hibernation.
@@ -12,6 +14,7 @@ export class BroadcastRoom extends DurableObject<Env> {
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
     this.#sockets.add(server);
+    if (this.env.GREET === "on") server.send(`{"type":"welcome","online":${this.#sockets.size}}`);
     return new Response(null, { status: 101, webSocket: client });
   }
 
