@@ -7,7 +7,7 @@ import type { JoinResult, StepResult } from "./loads.ts";
 import type { BenchOptions, DeflateMode } from "./options.ts";
 import { NEGOTIATES_DEFLATE, SERVER_LABELS, type ServerName } from "./servers.ts";
 import { keepsUp, type ModeResult, type ServerResult } from "./suite.ts";
-import { median, type TailRun } from "./tail.ts";
+import { median, type TailRun, tailSequence } from "./tail.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 // Hand-written findings below this heading survive a re-run.
@@ -194,7 +194,14 @@ function tailTable(tail: TailRun[]): string {
   return rows.join("\n");
 }
 
-type TailSummary = { pinning: string; parleyOff: number[]; parleyOn: number[]; socketio: number[]; before: number[] };
+type TailSummary = {
+  pinning: string;
+  parleyOff: number[];
+  parleyOn: number[];
+  socketio: number[];
+  floorapp: number[];
+  before: number[];
+};
 
 function tailSummaries(tail: TailRun[]): TailSummary[] {
   const pinnings = [...new Set(tail.map((t) => t.pinning))];
@@ -206,6 +213,7 @@ function tailSummaries(tail: TailRun[]): TailSummary[] {
       parleyOff: p99s("parley", false),
       parleyOn: p99s("parley", true),
       socketio: p99s("socketio", false),
+      floorapp: p99s("floorapp", false),
       before: p99s("before", false),
     };
   });
@@ -220,17 +228,6 @@ const SHORT_LABELS = {
   floor: "the broadcast-only floor",
   floorapp: "the floor shaped like Parley (behind assets, greeting each socket)",
 } as const;
-
-/** The floors' own moderate p99 with the offer off (one run each), against Socket.io's median. */
-function floorTails(results: ServerResult[], socketioP99: number): string {
-  const parts = (["floor", "floorapp"] as const).flatMap((name) => {
-    const p99 = modeOf(find(results, name), "off")?.moderate?.p99;
-    return p99 === undefined ? [] : [`${SHORT_LABELS[name]} ${ms(p99)} ms = ${ratio(p99 / socketioP99)}`];
-  });
-  return parts.length === 0
-    ? ""
-    : ` The runtime's own tail here, from the moderate load (offer off, one run each): ${parts.join(", ")} of Socket.io's.`;
-}
 
 /** Each goal of issue 12 (and issue 10's check), stated as met or not from this run's numbers. */
 function goals(results: ServerResult[], tail: TailRun[], options: BenchOptions): string {
@@ -294,10 +291,13 @@ function goals(results: ServerResult[], tail: TailRun[], options: BenchOptions):
         t.socketio.length
       } interleaved repeats): Parley ${range(t.parleyOff)} ms, Socket.io ${range(t.socketio)} ms = ${ratio(x)}: ${met(
         x <= 2,
-      )}. With Parley's clients offering deflate: ${range(t.parleyOn)} ms = ${ratio(xOn)} of Socket.io's.${floorTails(
-        results,
-        median(t.socketio),
-      )}`,
+      )}. With Parley's clients offering deflate: ${range(t.parleyOn)} ms = ${ratio(xOn)} of Socket.io's.${
+        t.floorapp.length > 0
+          ? ` The runtime's own tail, in the same repeats: ${SHORT_LABELS.floorapp} ${range(t.floorapp)} ms = ${ratio(
+              median(t.floorapp) / median(t.socketio),
+            )} of Socket.io's; Parley ${ratio(median(t.parleyOff) / median(t.floorapp))} of it.`
+          : ""
+      }`,
     );
   }
   const peak = first(parley)?.saturation?.peak;
@@ -430,7 +430,9 @@ wire: the upgrade, the welcome and the presence news of those who joined after i
 
 ## Tail: the moderate load, interleaved repeats
 
-Each repeat runs, one after another on servers started once: ${options.servers.includes("before") ? "Parley, Socket.io, Parley offering deflate, and the earlier checkout" : "Parley and Socket.io without the deflate offer, then Parley with it"}.
+Each repeat runs, one after another on servers started once: ${tailSequence(options)
+    .map(({ server, deflate }) => `${SERVER_LABELS[server]} offer ${deflate ? "on" : "off"}`)
+    .join(", then ")}.
 
 ${tail.length > 0 ? tailTable(tail) : "Not run."}
 ${keptSection(options.out)}`;

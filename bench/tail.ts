@@ -9,13 +9,17 @@ import { describe } from "./suite.ts";
 export type TailEntry = { server: ServerName; deflate: boolean };
 export type TailRun = TailEntry & { pinning: Pinning; pair: number; step: StepResult };
 
-/** One repeat: Parley and Socket.io without the offer (the goal), then Parley offering it. */
+/**
+ * One repeat: Parley and Socket.io without the offer (the goal), then Parley offering it, then
+ * the floor shaped like Parley without the offer (the runtime's own tail, when it is compared).
+ */
 export function tailSequence(options: BenchOptions): TailEntry[] {
   const entries: TailEntry[] = [
     { server: "parley", deflate: false },
     { server: "socketio", deflate: false },
     { server: "parley", deflate: true },
   ];
+  if (options.servers.includes("floorapp")) entries.push({ server: "floorapp", deflate: false });
   if (options.servers.includes("before")) entries.push({ server: "before", deflate: false });
   return entries;
 }
