@@ -17,15 +17,7 @@ export const SERVER_NAMES = [
 ] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
 /** Run by default; `before` only with --before-config. */
-export const DEFAULT_SERVERS: ServerName[] = [
-  "parley",
-  "socketio",
-  "ws",
-  "floor",
-  "floorapp",
-  "chatdemo",
-  "partyserver",
-];
+export const DEFAULT_SERVERS: ServerName[] = SERVER_NAMES.filter((name) => name !== "before");
 
 export const SERVER_LABELS: Record<ServerName, string> = {
   parley: "Parley (wrangler dev, full protocol)",
