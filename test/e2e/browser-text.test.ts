@@ -8,6 +8,23 @@ const { problems, newRoom } = suite;
 
 const person = (label: string, options?: Parameters<typeof suite.person>[1]) => suite.person(label, options);
 
+/**
+ * Headless Chromium's window always has focus: a stand-in for `document.hasFocus()` and the
+ * focus/blur events, set before the page loads. Returns a switch for it.
+ */
+async function controlFocus(page: Page): Promise<(focused: boolean) => Promise<void>> {
+  await page.addInitScript(() => {
+    let focused = true;
+    Document.prototype.hasFocus = () => focused;
+    (window as unknown as { setFocused: (f: boolean) => void }).setFocused = (f: boolean) => {
+      focused = f;
+      window.dispatchEvent(new Event(f ? "focus" : "blur"));
+    };
+  });
+  return (focused) =>
+    page.evaluate((f) => (window as unknown as { setFocused: (f: boolean) => void }).setFocused(f), focused);
+}
+
 const item = (page: Page, text: string) => page.getByRole("log").getByRole("listitem").filter({ hasText: text });
 
 describe("text as people write it", () => {
@@ -62,14 +79,9 @@ describe("text as people write it", () => {
   it("highlights @name for the person named, and notifies them once they asked for it", async () => {
     const room = newRoom();
     const { page: alice } = await person("alice");
+    const setFocused = await controlFocus(alice);
     // Headless Chromium shows no notifications: a stand-in records them and the permission asks.
     await alice.addInitScript(() => {
-      let focused = true;
-      Document.prototype.hasFocus = () => focused;
-      (window as unknown as { setFocused: (f: boolean) => void }).setFocused = (f: boolean) => {
-        focused = f;
-        window.dispatchEvent(new Event(f ? "focus" : "blur"));
-      };
       const w = window as unknown as { shown: string[]; asked: number };
       w.shown = [];
       w.asked = 0;
@@ -116,7 +128,7 @@ describe("text as people write it", () => {
     expect(await item(alice, "ping @alicex").locator("mark").count()).toBe(0);
     await expect.poll(shown).toEqual([`Bob mentioned you in #${room}: hey @alice, look at this`]);
     // Away (another window in front), any message notifies.
-    await alice.evaluate(() => (window as unknown as { setFocused: (f: boolean) => void }).setFocused(false));
+    await setFocused(false);
     await sendMessage(bob, "lunch?");
     await expect
       .poll(shown, { timeout: WAIT_MS })
@@ -127,16 +139,7 @@ describe("text as people write it", () => {
   it("counts unread while the window is unfocused, and marks what is new since you left", async () => {
     const room = newRoom();
     const { page: alice } = await person("alice");
-    await alice.addInitScript(() => {
-      let focused = true;
-      Document.prototype.hasFocus = () => focused;
-      (window as unknown as { setFocused: (f: boolean) => void }).setFocused = (f: boolean) => {
-        focused = f;
-        window.dispatchEvent(new Event(f ? "focus" : "blur"));
-      };
-    });
-    const setFocused = (f: boolean) =>
-      alice.evaluate((v) => (window as unknown as { setFocused: (f: boolean) => void }).setFocused(v), f);
+    const setFocused = await controlFocus(alice);
     await openRoom(alice, suite.server.url, room, "Alice");
     const { page: bob } = await person("bob");
     await openRoom(bob, suite.server.url, room, "Bob");
