@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { cpus, loadavg, release, totalmem } from "node:os";
 import { basename, dirname, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { JoinResult, StepResult } from "./loads.ts";
+import type { StepResult } from "./loads.ts";
 import type { BenchOptions, DeflateMode } from "./options.ts";
 import { NEGOTIATES_DEFLATE, SERVER_LABELS, type ServerName } from "./servers.ts";
 import { keepsUp, type ModeResult, type ServerResult } from "./suite.ts";
@@ -249,9 +249,10 @@ function goals(results: ServerResult[], tail: TailRun[], options: BenchOptions):
   // 3. Crowds join fast.
   const join = first(parley)?.join;
   const otherJoins = (["socketio", "floor", "floorapp"] as const)
-    .map((name) => ({ name, j: first(find(results, name))?.join }))
-    .filter((x): x is { name: "socketio" | "floor" | "floorapp"; j: JoinResult } => x.j !== undefined)
-    .map(({ name, j }) => `, ${SHORT_LABELS[name]} ${seconds(j.elapsedMs)}`)
+    .flatMap((name) => {
+      const j = first(find(results, name))?.join;
+      return j ? [`, ${SHORT_LABELS[name]} ${seconds(j.elapsedMs)}`] : [];
+    })
     .join("");
   lines.push(
     `- **Crowds join fast** (${options.joinSockets} sockets one after another, each waiting only for its open, at most 3 s): ${
