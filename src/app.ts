@@ -76,7 +76,7 @@ app.get("/api/rooms/:room/ws", async (c) => {
   }
   // The room accepts the socket itself (hibernatable), so pass the raw upgrade on, without the
   // client's compression offer: chat frames are small, and deflating each once per recipient cost
-  // Parley half its throughput and ~245 KiB a socket (docs/benchmarks.md).
+  // Parley ~20% of its throughput and 215-310 KiB a socket (docs/benchmarks.md).
   const upgrade = new Request(joinerUrl(joiner), c.req.raw);
   upgrade.headers.delete("Sec-WebSocket-Extensions");
   const response = await stub.fetch(upgrade);
