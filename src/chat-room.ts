@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { Backlog } from "./backlog";
 import { Fanout } from "./fanout";
 import { type Joiner, readJoiner } from "./joiner";
+import { Members } from "./members";
 import { MessageStore, NotStoredError, type Refused } from "./message-store";
 import { Moderation } from "./moderation";
 import { NameClaims } from "./name-claims";
@@ -32,12 +33,15 @@ import { type RoomConfig, roomConfig } from "./room-config";
 import { Roster } from "./roster";
 import { forgetSchema } from "./schema";
 import { type OnlineList, readSession, type Session, writeSession } from "./session";
-import { TokenBucket } from "./token-bucket";
+import type { TakeResult } from "./token-bucket";
+import { Traffic } from "./traffic";
 
 export type RoomInfo = OnlineList & { lastSeq: number };
 
 /** Why the room turns someone away: sent as an `error` frame, or by the worker as HTTP. */
 export type RoomRefusal = { code: "room_full" | "too_many_connections" | "name_taken" | "banned"; message: string };
+
+const BANNED = "you are banned from this room";
 
 // Close codes the runtime reports but a socket may not send.
 const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
@@ -53,9 +57,6 @@ const STALLED_AFTER_MS = LIMITS.idleTimeoutMs / 2;
 // How often a room with sockets looks for dead ones.
 const PRUNE_EVERY_MS = LIMITS.idleTimeoutMs / 2;
 
-/** Per-socket state that may be lost on eviction without harm: it only limits, never decides. */
-type Traffic = { bucket: TokenBucket; reports: TokenBucket; refusedInARow: number; lastFrameAt: number };
-
 /**
  * One chat room. Sockets are hibernatable: the sessions map is a cache rebuilt
  * from the sockets' attachments whenever the object wakes.
@@ -64,11 +65,12 @@ export class ChatRoom extends DurableObject<Env> {
   readonly #config: RoomConfig;
   #store: MessageStore;
   readonly #names: NameClaims;
+  readonly #members: Members;
   readonly #moderation: Moderation;
   readonly #changes: RoomChanges;
   #roster: Roster;
   readonly #presence: PresenceNews;
-  readonly #traffic = new WeakMap<WebSocket, Traffic>();
+  readonly #traffic: Traffic;
   readonly #departed = new WeakSet<WebSocket>();
   readonly #fanout: Fanout;
   readonly #backlog = new Backlog(LIMITS.backlogCharsMax, 4 * LIMITS.backlogCharsMax);
@@ -84,12 +86,17 @@ export class ChatRoom extends DurableObject<Env> {
     this.#config = roomConfig(env);
     this.#store = new MessageStore(ctx.storage, this.#config.retention);
     this.#moderation = new Moderation(ctx.storage.sql);
-    this.#names = new NameClaims(ctx.storage.sql, this.#config.nameHoldDays);
+    this.#names = new NameClaims(ctx.storage.sql, {
+      holdDays: this.#config.nameHoldDays,
+      namesPerIdentity: this.#config.namesPerIdentity,
+    });
+    this.#members = new Members(ctx.storage.sql);
+    this.#traffic = new Traffic(this.#config.historyBytesPerMinute);
     this.#changes = new RoomChanges({
       store: () => this.#store,
       moderation: this.#moderation,
       names: this.#names,
-      nameOf: (identity) => this.#nameOf(identity),
+      addressOf: (identity) => this.#addressOf(identity),
       removePerson: (identity, code, message) => this.#removePerson(identity, code, message),
     });
     this.#fanout = new Fanout({
@@ -108,8 +115,8 @@ export class ChatRoom extends DurableObject<Env> {
       const session = readSession(ws);
       if (!session || ws.readyState !== WebSocket.OPEN) continue;
       open.push([ws, session]);
-      this.#names.restore(session.identity, session.skeleton);
-      if (session.catchingUp) this.#fanout.hold(ws);
+      this.#names.use(session.identity, session.name, session.skeleton);
+      if (session.catchupFrom !== undefined) this.#fanout.hold(ws);
     }
     this.#roster = Roster.from(open);
     this.#presence = new PresenceNews(
@@ -129,12 +136,14 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   override async fetch(request: Request): Promise<Response> {
-    const joiner = readJoiner(request.url);
+    const asked = readJoiner(request.url);
     // A socket without a key is a person of its own while it lasts.
-    const identity = joiner.identity || `e:${crypto.randomUUID()}`;
+    const identity = asked.identity || `e:${crypto.randomUUID()}`;
     const now = Date.now();
-    const refusal = this.admission({ ...joiner, identity }, now);
+    const joiner = this.#shown({ ...asked, identity }, now);
+    const refusal = this.admission(joiner, now);
     if (refusal) return this.#refuse(refusal);
+    this.#members.joined(identity, joiner.address, now);
 
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
@@ -142,8 +151,9 @@ export class ChatRoom extends DurableObject<Env> {
     this.#fanout.join(server);
     this.#backlog.start(server);
     const { since, name } = joiner;
-    const page =
-      since === undefined ? { items: this.#store.latest(LIMITS.historyOnJoin), more: false } : this.#store.after(since);
+    const page = since === undefined ? this.#store.latest(LIMITS.historyOnJoin) : this.#store.after(since);
+    // The first page always fits a fresh budget; it counts against what follows.
+    this.#traffic.history(server, page.bytes, now);
     const session: Session = {
       name,
       joinedAt: now,
@@ -154,13 +164,13 @@ export class ChatRoom extends DurableObject<Env> {
     };
     // The rest of the history comes in `catchup` pages; live events would land in its gap.
     if (page.more) {
-      session.catchingUp = true;
+      session.catchupFrom = page.items.at(-1)?.seq ?? since ?? 0;
       this.#fanout.hold(server);
     }
     if (joiner.roleUntil !== undefined) session.roleUntil = joiner.roleUntil;
     writeSession(server, session);
     const first = this.#roster.add(server, session);
-    this.#names.use(identity, joiner.skeleton);
+    this.#names.use(identity, name, joiner.skeleton);
     this.#moderation.claimOwnership(identity);
 
     this.#sendWelcome(server, {
@@ -198,16 +208,31 @@ export class ChatRoom extends DurableObject<Env> {
         message: `your network already has ${perAddress} connections to this room; close some tabs or try again later`,
       };
     }
-    if (this.#moderation.isBanned(joiner.identity, now)) {
-      return { code: "banned", message: "you are banned from this room" };
+    if (this.#moderation.isBanned(joiner.identity, now) || this.#addressBanned(joiner, now)) {
+      return { code: "banned", message: BANNED };
     }
-    if (this.#names.heldByOther(joiner.identity, joiner.skeleton, now)) {
+    // A signed-in person's name is never refused: the room shows it with a suffix instead.
+    if (!isSignedIn(joiner.identity) && this.#names.heldByOther(joiner.identity, joiner.skeleton, now)) {
       return {
         code: "name_taken",
         message: `someone else in this room goes by "${joiner.name}" (or a name that looks like it); pick another name`,
       };
     }
     return null;
+  }
+
+  /** A ban on an address refuses identities that first joined the room after it, and sockets without a key. */
+  #addressBanned(joiner: Joiner, now: number): boolean {
+    const since = this.#moderation.addressBannedSince(joiner.address, now);
+    if (since === null) return false;
+    const firstSeen = this.#members.get(joiner.identity)?.firstSeen;
+    return firstSeen === undefined || firstSeen >= since;
+  }
+
+  /** The joiner as the room will show them: a signed-in name someone else holds gets a suffix. */
+  #shown(joiner: Joiner, now: number): Joiner {
+    if (!isSignedIn(joiner.identity)) return joiner;
+    return { ...joiner, ...this.#names.suffixed(joiner.identity, joiner.name, joiner.skeleton, now) };
   }
 
   /** Who is online and the latest seq, for `GET /api/rooms/<room>`. */
@@ -244,7 +269,20 @@ export class ChatRoom extends DurableObject<Env> {
     // Every frame counts against the rate limit, bad ones too.
     const id = parsed.ok ? ("id" in parsed.value ? parsed.value.id : undefined) : parsed.id;
     const housekeeping = parsed.ok && (parsed.value.type === "received" || parsed.value.type === "catchup");
-    if (!this.#admit(ws, id, housekeeping)) return;
+    const verdict = this.#traffic.frame(ws, housekeeping, Date.now());
+    if (!verdict.ok) {
+      if ("flooding" in verdict) this.#disconnect(ws, CLOSE_CODES.policyViolation, "flooding");
+      // A dropped report only delays the next one.
+      else if (!(housekeeping && id === undefined)) {
+        this.#rateLimited(
+          ws,
+          `too many frames: at most ${LIMITS.rateBurst} at once and ${LIMITS.ratePerSecond} per second`,
+          verdict,
+          id,
+        );
+      }
+      return;
+    }
     if (!parsed.ok) {
       this.#sendError(ws, parsed.code, parsed.message, id);
       return;
@@ -287,27 +325,33 @@ export class ChatRoom extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = Date.now();
     this.pruneIdleSockets(now);
-    this.#names.prune(now);
+    this.#traffic.prune(now);
+    const holds = this.#names.prune(now);
+    const bans = this.#moderation.prune(now);
     this.#store.prune(now);
     this.#alarmSet = this.ctx.getWebSockets().length > 0;
     if (this.#alarmSet) {
       await this.ctx.storage.setAlarm(now + PRUNE_EVERY_MS);
       return;
     }
-    const { idleDays, retention } = this.#config;
+    const { idleDays, retention, nameHoldDays } = this.#config;
     const lastUse = this.#store.lastActivity();
-    if (this.#store.lastSeq === 0 || (idleDays !== undefined && now - lastUse >= idleDays * DAY_MS)) {
-      // Never used, or idle past the deployer's limit: leave nothing behind.
+    const holdMs = nameHoldDays * DAY_MS;
+    // The owner, bans and name holds outlive an empty room; the owner for a hold's time after their last visit.
+    const keptFor = holds || bans || now - this.#moderation.ownerLastSeen() < holdMs;
+    const historyGone = this.#store.lastSeq === 0 || (idleDays !== undefined && now - lastUse >= idleDays * DAY_MS);
+    if (historyGone && !keptFor) {
+      // Never used, or idle past the deployer's limit, and nobody's name or ban to keep: leave nothing behind.
       await this.ctx.storage.deleteAll();
       forgetSchema(this.ctx.storage.sql);
       this.#moderation.forget();
       this.#store = new MessageStore(this.ctx.storage, retention);
       return;
     }
-    // An empty room wakes only to age out history or to be deleted when idle.
+    // An empty room wakes only to age out history, holds and bans, or to be deleted when idle.
     const next = Math.min(
-      retention.days === undefined ? Number.POSITIVE_INFINITY : now + DAY_MS,
-      idleDays === undefined ? Number.POSITIVE_INFINITY : lastUse + idleDays * DAY_MS,
+      retention.days === undefined && !keptFor ? Number.POSITIVE_INFINITY : now + DAY_MS,
+      idleDays === undefined ? Number.POSITIVE_INFINITY : Math.max(now + DAY_MS, lastUse + idleDays * DAY_MS),
     );
     if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
   }
@@ -321,7 +365,7 @@ export class ChatRoom extends DurableObject<Env> {
     let pruned = 0;
     for (const ws of this.ctx.getWebSockets()) {
       const lastPing = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
-      const lastFrame = this.#traffic.get(ws)?.lastFrameAt ?? 0;
+      const lastFrame = this.#traffic.lastFrameAt(ws) ?? 0;
       const joinedAt = (this.#roster.get(ws) ?? readSession(ws))?.joinedAt ?? 0;
       if (now - Math.max(lastPing, lastFrame, joinedAt) > LIMITS.idleTimeoutMs) {
         this.#disconnect(ws, CLOSE_CODES.goingAway, "no heartbeat");
@@ -333,46 +377,6 @@ export class ChatRoom extends DurableObject<Env> {
       }
     }
     return pruned;
-  }
-
-  /**
-   * Applies the per-connection rate limit; false when the frame is refused.
-   * Progress reports and catch-up requests have a budget of their own, so they
-   * never cost a person a message.
-   */
-  #admit(ws: WebSocket, id: string | undefined, report: boolean): boolean {
-    const now = Date.now();
-    let traffic = this.#traffic.get(ws);
-    if (!traffic) {
-      traffic = {
-        bucket: new TokenBucket(LIMITS.rateBurst, LIMITS.ratePerSecond, now),
-        reports: new TokenBucket(LIMITS.housekeepingBurst, LIMITS.housekeepingPerSecond, now),
-        refusedInARow: 0,
-        lastFrameAt: now,
-      };
-      this.#traffic.set(ws, traffic);
-    }
-    traffic.lastFrameAt = now;
-    const taken = (report ? traffic.reports : traffic.bucket).take(now);
-    if (taken.ok) {
-      traffic.refusedInARow = 0;
-      return true;
-    }
-    traffic.refusedInARow++;
-    if (traffic.refusedInARow > LIMITS.floodCloseAfter) {
-      this.#disconnect(ws, CLOSE_CODES.policyViolation, "flooding");
-      return false;
-    }
-    if (report && id === undefined) return false; // a dropped report only delays the next one
-    const refusal: ErrorFrame = {
-      type: "error",
-      code: "rate_limited",
-      message: `too many frames: at most ${LIMITS.rateBurst} at once and ${LIMITS.ratePerSecond} per second`,
-      retryAfterMs: taken.retryAfterMs,
-    };
-    if (id !== undefined) refusal.id = id;
-    this.#sendTo(ws, refusal);
-    return false;
   }
 
   #refuse({ code, message }: RoomRefusal): Response {
@@ -405,6 +409,16 @@ export class ChatRoom extends DurableObject<Env> {
       this.#sendTo(ws, { type: "ack", id, seq: stored.seq, ts: stored.ts });
       return;
     }
+    if (what !== "moderation") {
+      // One budget per person, whichever of their sockets writes.
+      const budget = this.#traffic.write(session.identity, Date.now());
+      if (!budget.ok) {
+        const { writeBurst, writesPerSecond } = LIMITS;
+        const why = `you are writing too fast: at most ${writeBurst} at once and ${writesPerSecond} a second`;
+        this.#rateLimited(ws, why, budget, id);
+        return;
+      }
+    }
     let result: LogEvent | Refused | null;
     try {
       result = write();
@@ -424,9 +438,23 @@ export class ChatRoom extends DurableObject<Env> {
     this.#broadcastExcept(result, ws);
   }
 
-  /** The next page after `since`; the last one releases the socket to live events. */
+  /**
+   * The next page of a catch-up, from exactly where the last page ended; the
+   * last one releases the socket to live events. Only a socket catching up
+   * may ask, so no page is ever sent twice.
+   */
   #handleCatchup(ws: WebSocket, session: Session, frame: CatchupRequest): void {
-    const page = this.#store.after(frame.since);
+    const from = session.catchupFrom;
+    if (from === undefined || frame.since !== from) {
+      const why =
+        from === undefined
+          ? "this socket is not catching up: every event reaches it live"
+          : `catch-up goes on from seq ${from}, where the last page ended`;
+      this.#sendError(ws, "bad_message", why, frame.id);
+      return;
+    }
+    const page = this.#store.after(from);
+    if (!this.#historyAllowed(ws, page.bytes, frame.id)) return;
     this.#sendTo(ws, {
       type: "catchup",
       id: frame.id,
@@ -434,24 +462,36 @@ export class ChatRoom extends DurableObject<Env> {
       lastSeq: this.#store.lastSeq,
       more: page.more,
     });
-    if (page.more || !session.catchingUp) return;
-    delete session.catchingUp;
+    if (page.more) session.catchupFrom = page.items.at(-1)?.seq ?? from;
+    else {
+      delete session.catchupFrom;
+      this.#fanout.release(ws);
+    }
     writeSession(ws, session);
-    this.#fanout.release(ws);
   }
 
   /** Earlier messages, for scrolling up: read through the seq index, never the whole table. */
   #handleOlder(ws: WebSocket, frame: OlderRequest): void {
     const page = this.#store.before(frame.before, frame.limit);
+    if (!this.#historyAllowed(ws, page.bytes, frame.id)) return;
     this.#sendTo(ws, { type: "older", id: frame.id, messages: page.items, more: page.more });
+  }
+
+  /** Counts history against the socket's budget; past it, the request is refused with when to ask again. */
+  #historyAllowed(ws: WebSocket, bytes: number, id: string): boolean {
+    const taken = this.#traffic.history(ws, bytes, Date.now());
+    if (taken.ok) return true;
+    const perMinute = this.#config.historyBytesPerMinute;
+    this.#rateLimited(ws, `at most ${perMinute} bytes of history a minute on one connection`, taken, id);
+    return false;
   }
 
   /** Edit, delete and moderate: checked against who the person is now, on every frame. */
   #handleChange(ws: WebSocket, session: Session, frame: EditFrame | DeleteFrame | ModerateFrame): void {
-    this.#record(ws, session, frame.id, "change", () => {
+    this.#record(ws, session, frame.id, frame.type === "moderate" ? "moderation" : "change", () => {
       const now = Date.now();
       if (this.#moderation.isBanned(session.identity, now)) {
-        this.#removePerson(session.identity, "banned", "you are banned from this room");
+        this.#removePerson(session.identity, "banned", BANNED);
         return null;
       }
       const moderator = this.#moderation.roleOf(session, now) !== "member";
@@ -480,9 +520,24 @@ export class ChatRoom extends DurableObject<Env> {
     }
   }
 
+  #isConnected(identity: string): boolean {
+    return this.#nameOf(identity) !== undefined;
+  }
+
   #nameOf(identity: string): string | undefined {
     for (const [, session] of this.#roster.entries()) if (session.identity === identity) return session.name;
     return undefined;
+  }
+
+  #rateLimited(ws: WebSocket, message: string, refused: Extract<TakeResult, { ok: false }>, id?: string): void {
+    const frame: ErrorFrame = { type: "error", code: "rate_limited", message, retryAfterMs: refused.retryAfterMs };
+    if (id !== undefined) frame.id = id;
+    this.#sendTo(ws, frame);
+  }
+
+  #addressOf(identity: string): string {
+    for (const [, session] of this.#roster.entries()) if (session.identity === identity) return session.address;
+    return this.#members.get(identity)?.address ?? "";
   }
 
   #sendError(ws: WebSocket, code: ErrorCode, message: string, id?: string): void {
@@ -509,7 +564,10 @@ export class ChatRoom extends DurableObject<Env> {
     const session = removed?.session ?? readSession(ws);
     if (!session) return;
     const now = Date.now();
-    this.#names.release(session.identity, session.name, session.skeleton, now);
+    this.#names.release(session.identity, session.skeleton, now);
+    if (session.identity === this.#moderation.owner() && !this.#isConnected(session.identity)) {
+      this.#moderation.ownerSeen(now);
+    }
     if (this.#roster.isOnline(session.name)) return;
     this.#presence.change(session.name, "leave", now);
   }
@@ -545,4 +603,9 @@ export class ChatRoom extends DurableObject<Env> {
       return false;
     }
   }
+}
+
+/** Signed-in identities (`AUTH = "jwt"`): their token names the person, never refused as taken. */
+function isSignedIn(identity: string): boolean {
+  return identity.startsWith("j:");
 }

@@ -2,7 +2,8 @@ import { type ChatMessage, LIMITS, type LogEvent, type ModerationAction } from "
 import { ensureSchema, hasSchema } from "./schema";
 
 type Stored = { seq: number; ts: number };
-export type Page<T> = { items: T[]; more: boolean };
+/** `bytes`: the page's items as JSON, in UTF-8 bytes. */
+export type Page<T> = { items: T[]; more: boolean; bytes: number };
 export type Retention = { keep: number; days?: number };
 /** Why an edit or delete was refused. */
 export type Refused = { refused: "not_found" | "forbidden" };
@@ -94,7 +95,7 @@ export class MessageStore {
   #lastTs = 0;
   #sinceLastPrune = 0;
   // The latest messages as a join sees them, until the next write: a crowd joining reads them once.
-  #latest: { count: number; messages: ChatMessage[] } | null = null;
+  #latest: { count: number; page: Page<ChatMessage> } | null = null;
   // Ids of the kept events, loaded on first use after a wake.
   #byAuthor: Map<string, Stored> | null = null;
 
@@ -155,6 +156,8 @@ export class MessageStore {
     if (!message) return { refused: "not_found" };
     if (message.author !== author) return { refused: "forbidden" };
     const { seq, ts } = this.#write(author, clientId, now, (seq, ts) => {
+      // An edit replaces the previous one: storage never grows with edits, and `since` replays the latest.
+      this.#sql.exec("DELETE FROM events WHERE target = ? AND type = 'edited'", target);
       this.#sql.exec(
         "INSERT INTO events (seq, type, target, text, name, author, client_id, ts) VALUES (?, 'edited', ?, ?, ?, ?, ?, ?)",
         seq,
@@ -223,7 +226,7 @@ export class MessageStore {
 
   /** Events after `since`, oldest first, up to `pageBytesMax` of JSON; `more` when some were left. */
   after(since: number): Page<LogEvent> {
-    if (!this.#ready) return { items: [], more: false };
+    if (!this.#ready) return { items: [], more: false, bytes: 0 };
     const rows = this.#sql.exec<LogRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE seq > ?
        UNION ALL SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ?
@@ -236,15 +239,14 @@ export class MessageStore {
   }
 
   /** The latest `count` messages in their current state, oldest first, as many as fit in `pageBytesMax`. */
-  latest(count: number): ChatMessage[] {
-    if (this.#latest?.count !== count)
-      this.#latest = { count, messages: this.before(Number.MAX_SAFE_INTEGER, count).items };
-    return this.#latest.messages;
+  latest(count: number): Page<ChatMessage> {
+    if (this.#latest?.count !== count) this.#latest = { count, page: this.before(Number.MAX_SAFE_INTEGER, count) };
+    return { ...this.#latest.page, more: false };
   }
 
   /** Up to `count` messages before `seq`, oldest first, in their current state; `more` when earlier ones exist. */
   before(seq: number, count: number): Page<ChatMessage> {
-    if (!this.#ready) return { items: [], more: false };
+    if (!this.#ready) return { items: [], more: false, bytes: 0 };
     const rows = this.#sql.exec<LogRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?`,
       seq,
@@ -353,9 +355,12 @@ function takeWithinBudget<T>(rows: Iterable<LogRow>, max: number, convert: (row:
   let bytes = 0;
   for (const row of rows) {
     const item = convert(row);
-    bytes += utf8.encode(JSON.stringify(item)).byteLength + 1;
-    if (items.length === max || (bytes > LIMITS.pageBytesMax && items.length > 0)) return { items, more: true };
+    const size = utf8.encode(JSON.stringify(item)).byteLength + 1;
+    if (items.length === max || (bytes + size > LIMITS.pageBytesMax && items.length > 0)) {
+      return { items, more: true, bytes };
+    }
+    bytes += size;
     items.push(item);
   }
-  return { items, more: false };
+  return { items, more: false, bytes };
 }

@@ -2,7 +2,16 @@ import type { Role } from "./protocol";
 import { ensureSchema, hasSchema } from "./schema";
 import type { Session } from "./session";
 
-export type Ban = { identity: string; skeleton: string; name: string; until: number | null };
+export type Ban = {
+  identity: string;
+  skeleton: string;
+  name: string;
+  until: number | null;
+  /** The banned person's address, hashed ("" when unknown). */
+  address: string;
+  by: string;
+  ts: number;
+};
 
 /**
  * Who may moderate a room, and who is banned from it. The owner (device
@@ -34,10 +43,27 @@ export class Moderation {
       ensureSchema(this.#sql);
       this.#sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('owner', ?)", identity);
       this.#owner = identity;
+      this.ownerSeen(Date.now());
     } catch (error) {
       // The join goes on; the next device to join claims the room.
       console.error("moderation: the room's owner was not stored", error);
     }
+  }
+
+  /** The owner was here until `now`: an empty room is kept for them a name hold's time from their last visit. */
+  ownerSeen(now: number): void {
+    try {
+      this.#sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('owner_seen', ?)", now);
+    } catch (error) {
+      // The room is kept from the owner's earlier visit instead.
+      console.error("moderation: the owner's visit was not stored", error);
+    }
+  }
+
+  /** When the owner was last here (0 when the room has no owner). */
+  ownerLastSeen(): number {
+    if (this.owner() === null) return 0;
+    return this.#sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'owner_seen'").toArray()[0]?.value ?? 0;
   }
 
   /** The room's storage was wiped. */
@@ -55,12 +81,38 @@ export class Moderation {
   ban(ban: Ban): void {
     ensureSchema(this.#sql);
     this.#sql.exec(
-      "INSERT OR REPLACE INTO bans (identity, skeleton, name, until) VALUES (?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO bans (identity, skeleton, name, until, address, by, ts) VALUES (?, ?, ?, ?, ?, ?, ?)",
       ban.identity,
       ban.skeleton,
       ban.name,
       ban.until,
+      ban.address,
+      ban.by,
+      ban.ts,
     );
+  }
+
+  /**
+   * When the earliest ban in force on this address began, or null when none
+   * is: identities that first joined after it are refused from that address.
+   */
+  addressBannedSince(address: string, now: number): number | null {
+    if (address === "" || !hasSchema(this.#sql)) return null;
+    const row = this.#sql
+      .exec<{ ts: number | null }>(
+        "SELECT MIN(ts) AS ts FROM bans WHERE address = ? AND (until IS NULL OR until > ?)",
+        address,
+        now,
+      )
+      .toArray()[0];
+    return row?.ts ?? null;
+  }
+
+  /** Forgets lapsed bans; whether any ban is still in force. */
+  prune(now: number): boolean {
+    if (!hasSchema(this.#sql)) return false;
+    this.#sql.exec("DELETE FROM bans WHERE until IS NOT NULL AND until <= ?", now);
+    return this.#sql.exec("SELECT 1 FROM bans LIMIT 1").toArray().length > 0;
   }
 
   /** Whether anyone going by this name is banned. */

@@ -22,6 +22,10 @@ export const LIMITS = {
   rateBurst: 10,
   /** Frames per second a connection may send, sustained (token bucket refill). */
   ratePerSecond: 3,
+  /** Sends, edits, deletions and reactions one person may make at once, from all of their sockets... */
+  writeBurst: 10,
+  /** ...and per second, sustained. */
+  writesPerSecond: 3,
   /** `received` reports and `catchup` requests: a bucket of their own, this many at once... */
   housekeepingBurst: 20,
   /** ...and this many per second, sustained. */

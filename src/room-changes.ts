@@ -19,8 +19,8 @@ export type ChangesRoom = {
   store(): MessageStore;
   readonly moderation: Moderation;
   readonly names: NameClaims;
-  /** The name someone connected goes by, if they are connected. */
-  nameOf(identity: string): string | undefined;
+  /** The (hashed) address someone connects from now, or last came from ("" when unknown). */
+  addressOf(identity: string): string;
   /** Tells every socket of this person why, then closes them. */
   removePerson(identity: string, code: "banned" | "kicked", message: string): void;
 };
@@ -74,10 +74,19 @@ export class RoomChanges {
     if (!target) return { refused: "not_found" };
     const onOwner = target.identity === moderation.owner() && actor !== ADMIN;
     if (target.identity === actor.author || onOwner) return { refused: "forbidden" };
-    const shown = target.name ?? this.#room.nameOf(target.identity) ?? change.name;
+    const shown = target.name;
     // A ban and its event are stored together or not at all; only then is anyone removed.
     const until = change.minutes === undefined ? null : now + change.minutes * 60_000;
-    const ban = () => moderation.ban({ identity: target.identity, skeleton, name: shown, until });
+    const ban = () =>
+      moderation.ban({
+        identity: target.identity,
+        skeleton,
+        name: shown,
+        until,
+        address: this.#room.addressOf(target.identity),
+        by: actor.name,
+        ts: now,
+      });
     const event = store.moderation(
       actor,
       clientId,

@@ -7,6 +7,10 @@ export type RoomConfig = {
   /** Sockets one address may hold: never more than half of the room. */
   perAddress: number;
   nameHoldDays: number;
+  /** Names one identity may hold in the room once gone. */
+  namesPerIdentity: number;
+  /** History (welcome, catch-up and older pages) one socket may be sent a minute, in bytes. */
+  historyBytesPerMinute: number;
   retention: Retention;
   /** Delete a room idle this many days (undefined: never). */
   idleDays?: number;
@@ -23,6 +27,9 @@ export function roomConfig(env: Env): RoomConfig {
     socketLimit,
     perAddress,
     nameHoldDays: positiveInt(env.NAME_HOLD_DAYS, 30),
+    namesPerIdentity: positiveInt(env.NAMES_PER_IDENTITY, 3),
+    // Never less than one full page, or a page could never be sent.
+    historyBytesPerMinute: Math.max(LIMITS.pageBytesMax, positiveInt(env.HISTORY_BYTES_PER_MINUTE, 8 * 1024 * 1024)),
     retention: historyDays === undefined ? { keep } : { keep, days: historyDays },
     ...(idleDays === undefined ? {} : { idleDays }),
   };

@@ -47,6 +47,19 @@ const STEPS: readonly string[] = [
      until INTEGER
    );
    CREATE INDEX bans_skeleton ON bans (skeleton)`,
+  // 5: who banned and when, and the banned person's address (hashed); everyone who ever joined,
+  // so a ban on an address spares those who joined before it.
+  `ALTER TABLE bans ADD COLUMN address TEXT NOT NULL DEFAULT '';
+   ALTER TABLE bans ADD COLUMN by TEXT NOT NULL DEFAULT '';
+   ALTER TABLE bans ADD COLUMN ts INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX bans_address ON bans (address) WHERE address <> '';
+   CREATE TABLE members (
+     identity TEXT PRIMARY KEY,
+     address TEXT NOT NULL,
+     first_seen INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL
+   );
+   CREATE INDEX names_identity ON names (identity, last_used)`,
 ];
 
 // What is known of each storage in this object's life: only this object writes to it, so an

@@ -12,8 +12,8 @@ export type Session = {
   roleUntil?: number;
   /** A hash of the client's address, for the per-address cap ("" when unknown). */
   address: string;
-  /** Set while history is sent in `catchup` pages: no live events until it ends. */
-  catchingUp?: true;
+  /** While history is sent in `catchup` pages (no live events until it ends): the seq the last page ended at. */
+  catchupFrom?: number;
 };
 
 export function writeSession(ws: WebSocket, session: Session): void {
@@ -29,7 +29,7 @@ export function readSession(ws: WebSocket): Session | null {
     return null;
   }
   if (typeof value !== "object" || value === null) return null;
-  const { name, joinedAt, address, catchingUp, identity, skeleton, role, roleUntil } = value as Record<string, unknown>;
+  const { name, joinedAt, address, catchupFrom, identity, skeleton, role, roleUntil } = value as Record<string, unknown>;
   if (typeof name !== "string" || typeof joinedAt !== "number") return null;
   if (typeof identity !== "string" || typeof skeleton !== "string") return null;
   const session: Session = {
@@ -40,7 +40,7 @@ export function readSession(ws: WebSocket): Session | null {
     role: role === "moderator" ? "moderator" : "member",
     address: typeof address === "string" ? address : "",
   };
-  if (catchingUp === true) session.catchingUp = true;
+  if (typeof catchupFrom === "number") session.catchupFrom = catchupFrom;
   if (typeof roleUntil === "number") session.roleUntil = roleUntil;
   return session;
 }

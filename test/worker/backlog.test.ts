@@ -130,7 +130,8 @@ describe("readers that stop reading in a quiet room", () => {
     const awake = await join(room, "awake");
     report(awake);
     // Far below the bound, but more than a report's worth, and then nothing more is reported.
-    reader.send({ type: "catchup", id: "c", since: 0 });
+    const welcome = await reader.next("welcome");
+    reader.send({ type: "catchup", id: "c", since: welcome.history.at(-1)?.seq ?? 0 });
     await reader.next("catchup");
     reader.sendRaw("ping");
     awake.sendRaw("ping");

@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { freshIp, freshRoom, join, request, say } from "./helpers";
+import { freshIp, freshRoom, join, joinFrom, request, say } from "./helpers";
 
 /** The room's own tables and its alarm: what it would leave in storage. */
 async function footprint(room: string): Promise<{ tables: string[]; alarm: number | null }> {
@@ -30,9 +30,9 @@ describe("no storage for nothing", () => {
     expect((await footprint(room)).tables).toContain("messages");
   });
 
-  it("leaves nothing behind when people came and went without a word", async () => {
+  it("leaves nothing behind when people without a key came and went without a word", async () => {
     const room = freshRoom();
-    const alice = await join(room, "alice");
+    const alice = await joinFrom(room, "alice", freshIp(), "", null);
     alice.send({ type: "typing" });
     alice.close();
     await alice.closed();

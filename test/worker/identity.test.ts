@@ -83,13 +83,19 @@ describe("device identity", () => {
     expect(newcomer.of("welcome")[0]?.name).toBe("alice");
   });
 
-  it("holds the name of someone who only read, once they leave", async () => {
+  it("holds a name after its holder leaves only if they posted under it", async () => {
     const room = freshRoom();
     const reader = await join(room, "quiet");
-    reader.close();
-    await reader.closed();
-    await settle();
+    const writer = await join(room, "chatty");
     expect((await preflight(room, "quiet", "someone-else-key-00000001")).status).toBe(409);
+    await say(writer, "hello");
+    for (const client of [reader, writer]) {
+      client.close();
+      await client.closed();
+    }
+    await settle();
+    expect((await preflight(room, "quiet", "someone-else-key-00000001")).status).toBe(426);
+    expect((await preflight(room, "chatty", "someone-else-key-00000001")).status).toBe(409);
   });
 
   it("holds a keyless socket's name only while it is connected, and its retries only on that socket", async () => {

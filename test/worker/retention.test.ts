@@ -66,7 +66,10 @@ describe("retention", () => {
     // Not idle yet: kept, with an alarm to check again.
     expect(await lastSeq(room)).toBe(1);
     await runInDurableObject(stub, (_r, state) => {
+      // Her name's hold and her ownership lapse too: nothing is left to keep.
       state.storage.sql.exec("UPDATE messages SET ts = ?", Date.now() - 31 * DAY_MS);
+      state.storage.sql.exec("UPDATE names SET last_used = ?", Date.now() - 31 * DAY_MS);
+      state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'owner_seen'", Date.now() - 31 * DAY_MS);
     });
     await evictDurableObject(stub, { webSockets: "hibernate" });
     await runInDurableObject(stub, async (_r, state) => {

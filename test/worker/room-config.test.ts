@@ -9,8 +9,14 @@ describe("a room's settings from the deployer's vars", () => {
       socketLimit: 5000,
       perAddress: 250,
       nameHoldDays: 30,
+      namesPerIdentity: 3,
+      historyBytesPerMinute: 8 * 1024 * 1024,
       retention: { keep: 10_000 },
     });
+  });
+
+  it("never budgets less history a minute than one page", () => {
+    expect(roomConfig(vars({ HISTORY_BYTES_PER_MINUTE: "1000" })).historyBytesPerMinute).toBe(256 * 1024);
   });
 
   it("never lets one address hold more than half a room", () => {
