@@ -1,11 +1,9 @@
 // Display-name rules: which names are refused as look-alikes, and the skeleton two names collide on.
 // Pure functions; they never throw, whatever the string.
 //
-// Confusables data comes from `unhomoglyph` (nodeca, MIT): Unicode's confusables.txt as a plain
-// code point -> prototype map with no dependencies and no Node built-ins, so it bundles into the
-// Worker as is. Its data is Unicode 13.0 (2020); the other npm packages were hand-made tables,
-// older data, native code, or did not expose the confusables mapping at all.
-import unhomoglyph from "unhomoglyph";
+// Confusables are Unicode's own confusables.txt, generated into ./confusables-data.ts by
+// scripts/confusables.ts and read into a Map at the first skeleton, not at startup.
+import { CONFUSABLES } from "./confusables-data";
 import { charLength, LIMITS } from "./protocol";
 
 export type DisplayNameResult = { ok: true; name: string; skeleton: string } | { ok: false; message: string };
@@ -21,6 +19,13 @@ const INVISIBLE = /\p{Default_Ignorable_Code_Point}/u;
 const UNASSIGNED = /[\p{Cn}\p{Co}]/u;
 const ANY_SCRIPT = /[\p{Script_Extensions=Common}\p{Script_Extensions=Inherited}]/u;
 const WHITESPACE_RUN = /\s+/gu;
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+// A combining mark on i, j and their kin, which lose their dot under it: "i" + U+0307 looks like "i".
+const MARK_ON_SOFT_DOTTED = /\p{Soft_Dotted}\p{M}/u;
+const MARK = /\p{M}/u;
+// Marks that stack on a letter; spacing marks (gc=Mc, as in many Indic vowel signs) sit beside it.
+const STACKING_MARK = /[\p{Mn}\p{Me}]/u;
+const MOST_STACKED_MARKS = 2;
 
 // UTS #31 table 5: the scripts UTS #39's restriction levels call Recommended.
 // biome-ignore format: a list of names, kept compact
@@ -70,8 +75,29 @@ function listed(names: string[]): string {
   return names.length <= 2 ? names.join(" and ") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
 }
 
+let prototypes: Map<string, string> | undefined;
+
+/** confusables.txt as a Map, from the packed table described in ./confusables-data.ts. */
+function prototypeTable(): Map<string, string> {
+  if (prototypes) return prototypes;
+  prototypes = new Map();
+  let codePoint = 0;
+  for (const entry of CONFUSABLES.trim().split(/\s+/)) {
+    const colon = entry.indexOf(":");
+    codePoint += Number.parseInt(entry.slice(0, colon), 36);
+    let prototype = "";
+    for (const cp of entry.slice(colon + 1).split(".")) prototype += String.fromCodePoint(Number.parseInt(cp, 36));
+    prototypes.set(String.fromCodePoint(codePoint), prototype);
+  }
+  return prototypes;
+}
+
+/** UTS #39 skeleton: NFD, each character replaced by its prototype, NFD again. */
 function utsSkeleton(text: string): string {
-  return unhomoglyph(text.normalize("NFD")).normalize("NFD");
+  const table = prototypeTable();
+  let mapped = "";
+  for (const char of text.normalize("NFD")) mapped += table.get(char) ?? char;
+  return mapped.normalize("NFD");
 }
 
 /**
@@ -79,11 +105,12 @@ function utsSkeleton(text: string): string {
  * lists some letters only as capitals (Cyrillic "В" is "B", but "в" is small-capital "ʙ"; "I" is
  * "l") and others only as small letters ("rn" is "m"), so the folded name is put in capitals and
  * mapped, then folded and mapped again. Each step sees only the folded name, so case never matters;
- * the price is that "i" and "l" meet too. Runs of spaces count as one, as a page shows them.
+ * the price is that "i" and "l" meet too. Runs of spaces count as one, as a page shows them, and
+ * blanks that map to a space (U+2800 BRAILLE PATTERN BLANK) do not count at either end.
  */
 export function nameSkeleton(name: string): string {
   const folded = name.normalize("NFKC").toLowerCase();
-  return utsSkeleton(utsSkeleton(folded.toUpperCase()).toLowerCase()).replace(WHITESPACE_RUN, " ");
+  return utsSkeleton(utsSkeleton(folded.toUpperCase()).toLowerCase()).replace(WHITESPACE_RUN, " ").trim();
 }
 
 /** Validates and normalises a display name; `skeleton` is the key two names collide on. */
@@ -94,18 +121,43 @@ export function checkDisplayName(raw: string): DisplayNameResult {
   return refusal === undefined ? { ok: true, name, skeleton: nameSkeleton(name) } : { ok: false, message: refusal };
 }
 
-// Printable ASCII holds no control, invisible or direction character and only Latin and common
-// letters: most names pass on this one test instead of a script check per character.
+/** Why the marks on some letter make a look-alike, if they do. `name` is NFKC, so precomposed letters carry no mark. */
+function markRefusal(name: string): string | undefined {
+  if (MARK_ON_SOFT_DOTTED.test(name)) return "name must not put a combining mark on i, j or another dotted letter";
+  // A letter's marks follow it; in NFD a mark that NFKC composed into the letter (é + U+0301) is apart again.
+  const marks = new Set<string>();
+  for (const char of name.normalize("NFD")) {
+    if (!MARK.test(char)) marks.clear();
+    else if (marks.has(char)) return "name must not repeat a combining mark on one letter";
+    else marks.add(char);
+  }
+  let stacked = 0;
+  for (const char of name) {
+    if (!MARK.test(char)) stacked = 0;
+    else if (STACKING_MARK.test(char) && ++stacked > MOST_STACKED_MARKS) {
+      return `name must not stack more than ${MOST_STACKED_MARKS} marks on one letter`;
+    }
+  }
+  return undefined;
+}
+
+// Printable ASCII holds no control, invisible or direction character, no mark, and only Latin and
+// common letters: most names pass on these tests instead of a script check per character.
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+const NO_LETTER = "name must contain a letter or digit, not only blanks, punctuation or symbols";
 
 function refusalOf(name: string): string | undefined {
   if (name.length === 0) return "name must not be empty";
   if (charLength(name) > LIMITS.nameMax) return `name must be at most ${LIMITS.nameMax} characters`;
-  if (PRINTABLE_ASCII.test(name)) return undefined;
+  if (PRINTABLE_ASCII.test(name)) return LETTER_OR_DIGIT.test(name) ? undefined : NO_LETTER;
   if (CONTROL.test(name)) return "name must not contain control characters";
   if (DIRECTION_CONTROL.test(name)) return "name must not contain text-direction controls";
   if (INVISIBLE.test(name)) return "name must not contain invisible characters";
   if (UNASSIGNED.test(name)) return "name must not contain unassigned or private-use characters";
+  // After the invisible test, so Hangul fillers (letters by category) are already gone.
+  if (!LETTER_OR_DIGIT.test(name)) return NO_LETTER;
+  const marks = markRefusal(name);
+  if (marks) return marks;
   const mix = forbiddenMix(name);
   if (mix) return `name mixes letters from different scripts (${listed(mix)})`;
   return undefined;

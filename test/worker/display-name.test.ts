@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { CONFUSABLES_VERSION } from "../../src/confusables-data";
 import { checkDisplayName, nameSkeleton } from "../../src/display-name";
 
 const skeletonOf = (raw: string) => {
@@ -9,6 +10,8 @@ const skeletonOf = (raw: string) => {
 };
 const refused = (message: string) => ({ ok: false, message });
 const mixes = (scripts: string) => refused(`name mixes letters from different scripts (${scripts})`);
+const noLetter = refused("name must contain a letter or digit, not only blanks, punctuation or symbols");
+const sameName = (...names: string[]) => expect(new Set(names.map(skeletonOf)).size).toBe(1);
 
 describe("checkDisplayName: normalising", () => {
   it("accepts plain names, NFKC-normalised and trimmed", () => {
@@ -26,7 +29,7 @@ describe("checkDisplayName: normalising", () => {
   it("counts the 32-character limit after NFKC, in code points", () => {
     expect(checkDisplayName("ａ".repeat(32))).toMatchObject({ ok: true, name: "a".repeat(32) });
     expect(checkDisplayName("e\u0301".repeat(32))).toMatchObject({ ok: true, name: "é".repeat(32) });
-    expect(checkDisplayName("🙂".repeat(32))).toMatchObject({ ok: true });
+    expect(checkDisplayName(`B${"🙂".repeat(31)}`)).toMatchObject({ ok: true });
     expect(checkDisplayName("a".repeat(33))).toEqual(refused("name must be at most 32 characters"));
     // One code point, 18 characters after NFKC.
     expect(checkDisplayName("\ufdfa")).toMatchObject({ ok: true });
@@ -115,6 +118,127 @@ describe("checkDisplayName: scripts", () => {
   });
 });
 
+describe("checkDisplayName: combining marks", () => {
+  it("refuses a combining mark on i, j or another soft-dotted letter", () => {
+    const message = "name must not put a combining mark on i, j or another dotted letter";
+    // A dot above on i draws as the i's own dot.
+    expect(checkDisplayName("ali\u0307ce")).toEqual(refused(message));
+    expect(checkDisplayName("j\u0301ane")).toEqual(refused(message));
+    // Cyrillic і, and Vietnamese ị (itself soft-dotted) with one mark more.
+    expect(checkDisplayName("Олексі\u0306")).toEqual(refused(message));
+    expect(checkDisplayName("Thị\u0302")).toEqual(refused(message));
+  });
+
+  it("refuses the same mark twice on one letter, found in the decomposed name", () => {
+    const message = "name must not repeat a combining mark on one letter";
+    // NFKC makes the first pair é, so only NFD shows two acute accents.
+    expect(checkDisplayName("Jose\u0301\u0301")).toEqual(refused(message));
+    expect(checkDisplayName("Jos\u00e9\u0301")).toEqual(refused(message));
+    // Apart, with another mark of the same class between them.
+    expect(checkDisplayName("Zoe\u0308\u0301\u0308")).toEqual(refused(message));
+  });
+
+  it("refuses more than two marks stacked on one letter, counted after NFKC", () => {
+    const message = "name must not stack more than 2 marks on one letter";
+    expect(checkDisplayName("q\u0301\u0302")).toMatchObject({ ok: true });
+    expect(checkDisplayName("q\u0301\u0302\u0303")).toEqual(refused(message));
+    expect(checkDisplayName("Zalgo\u0300\u0316\u0317\u0318")).toEqual(refused(message));
+    // Three marks in NFD, one precomposed letter and one mark after NFKC.
+    expect(checkDisplayName("Nguye\u0302\u0303\u0304n")).toMatchObject({ ok: true, name: "Nguyễ\u0304n" });
+  });
+
+  it.each([
+    "Anaïs",
+    "Nguyễn",
+    "Nguyễn Thị Minh Khai",
+    "José",
+    "Zoë",
+    "山田",
+    "Ольга",
+    "Олексій",
+    "Ελένη",
+    "İlkay",
+    "Alice",
+    "Bob Smith",
+    "O'Brien",
+    "Mary-Jane 2",
+  ])("accepts %s", (name) => {
+    expect(checkDisplayName(name)).toMatchObject({ ok: true, name });
+  });
+
+  it("accepts decomposed input whose marks NFKC composes", () => {
+    expect(checkDisplayName("Anai\u0308s")).toMatchObject({ ok: true, name: "Anaïs" });
+    expect(checkDisplayName("Nguye\u0302\u0303n")).toMatchObject({ ok: true, name: "Nguyễn" });
+    // Cyrillic і and a diaeresis are ї.
+    expect(checkDisplayName("\u0456\u0308жак")).toMatchObject({ ok: true, name: "\u0457жак" });
+  });
+
+  it("leaves look-alikes without marks to the skeleton", () => {
+    for (const name of ["bob३", "þete", "ƿete", "០"]) expect(checkDisplayName(name)).toMatchObject({ ok: true, name });
+  });
+});
+
+describe("checkDisplayName: visible letters", () => {
+  it("refuses a name of blanks, punctuation or symbols only", () => {
+    expect(checkDisplayName("\u2800")).toEqual(noLetter);
+    expect(checkDisplayName("\u2800 \u2800\u2800")).toEqual(noLetter);
+    expect(checkDisplayName("...")).toEqual(noLetter);
+    expect(checkDisplayName("-_-")).toEqual(noLetter);
+    expect(checkDisplayName("¿¡—!?")).toEqual(noLetter);
+    expect(checkDisplayName("🙂")).toEqual(noLetter);
+    expect(checkDisplayName("★ ☆")).toEqual(noLetter);
+    // A lone mark has no letter to sit on.
+    expect(checkDisplayName("\u0301")).toEqual(noLetter);
+    // The Hangul filler is a letter by category, and refused as invisible.
+    expect(checkDisplayName("\u3164")).toEqual(refused("name must not contain invisible characters"));
+  });
+
+  it("accepts digits, and takes a blank beside letters for a space", () => {
+    expect(checkDisplayName("42")).toMatchObject({ ok: true });
+    expect(checkDisplayName("३")).toMatchObject({ ok: true });
+    expect(checkDisplayName("Bob 🙂")).toMatchObject({ ok: true });
+    // The blank is a Braille pattern: beside Latin a script mix, beside Cherokee a space the skeleton trims.
+    expect(checkDisplayName("Bob\u2800")).toEqual(mixes("Latin and another script"));
+    sameName("ᏣᎳᎩ\u2800", "\u2800ᏣᎳᎩ", "ᏣᎳᎩ");
+    sameName("ᏣᎳᎩ\u2800ᏣᎳᎩ", "ᏣᎳᎩ ᏣᎳᎩ");
+  });
+});
+
+describe("nameSkeleton: confusables data", () => {
+  it("is Unicode 17.0 or later, the first data with the pairs below", () => {
+    expect(Number.parseFloat(CONFUSABLES_VERSION)).toBeGreaterThanOrEqual(17);
+  });
+
+  it("reads the whole table, first entry to last", () => {
+    expect(nameSkeleton('Bob "B"')).toBe(nameSkeleton("Bob ''B''"));
+    expect(nameSkeleton("\u{32a8f}")).toBe(nameSkeleton("\u{2edb5}"));
+  });
+
+  it("gives thorn, wynn and p, Devanagari and ASCII digits, Khmer zero and o one skeleton", () => {
+    sameName("þete", "ƿete", "pete", "Pete", "ÞETE");
+    sameName("bob३", "bob3");
+    sameName("០", "o", "O");
+    expect(skeletonOf("pete")).not.toBe(skeletonOf("bete"));
+  });
+
+  // Each pair differs under the Unicode 13.0 data this replaced (14.0 to 15.1 added none).
+  it("joins pairs new in Unicode 16.0 and 17.0", () => {
+    // Bopomofo ER and the Han character 儿; Latin lambda with stroke and Greek lambda with a solidus.
+    sameName("ㄦ", "儿");
+    sameName("ƛ", "λ\u0338");
+    // Coptic vida (beside Coptic o, which was there before) and B; Coptic shima and 6.
+    sameName("ⲂⲞⲂ", "BOB");
+    sameName("Ϭ", "6");
+  });
+
+  it("joins pairs new in the Unicode 18.0 draft", () => {
+    // Dotless j, Hangul ieung, N'Ko o.
+    sameName("ȷane", "jane");
+    sameName("ㅇ", "o");
+    sameName("ߋ", "o");
+  });
+});
+
 describe("nameSkeleton", () => {
   it("gives look-alike and differently cased names one skeleton", () => {
     // The last is all Cyrillic: а, р, е.
@@ -195,15 +319,16 @@ describe("checkDisplayName properties", () => {
 });
 
 describe("plain ASCII names", () => {
-  it("accepts every printable ASCII name of 1-32 characters, trimmed, as it is", () => {
+  it("accepts every printable ASCII name of 1-32 characters with a letter or digit, trimmed, as it is", () => {
     fc.assert(
       fc.property(
         fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 40 }),
         (raw) => {
           const trimmed = raw.trim();
           const result = checkDisplayName(raw);
-          if (trimmed.length === 0 || trimmed.length > 32) expect(result.ok).toBe(false);
-          else expect(result).toMatchObject({ ok: true, name: trimmed });
+          const fits = trimmed.length > 0 && trimmed.length <= 32 && /[A-Za-z0-9]/.test(trimmed);
+          if (fits) expect(result).toMatchObject({ ok: true, name: trimmed });
+          else expect(result.ok).toBe(false);
         },
       ),
     );
