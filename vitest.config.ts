@@ -17,9 +17,12 @@ export default defineConfig({
                 ALLOWED_ORIGINS: "https://friend.example, not a url",
                 ROOM_SOCKET_LIMIT: "12",
                 ROOM_SOCKETS_PER_ADDRESS: "4",
-                ADMIN_TOKEN: "test-admin-token",
+                // At least 32 characters, or the admin API stays off.
+                ADMIN_TOKEN: "test-admin-token-of-at-least-32-characters",
                 ROOM_IDLE_DAYS: "30",
                 HISTORY_DAYS: "365",
+                // 4 MiB of history a socket a minute (production: 8 MiB), so tests reach it quickly.
+                HISTORY_BYTES_PER_MINUTE: "4194304",
               },
               // Small limits, so tests reach them quickly (production's are in wrangler.toml).
               ratelimits: {

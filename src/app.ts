@@ -110,14 +110,21 @@ app.get("/api/rooms/:room", async (c) => {
 
 // Deployers moderate any room with the ADMIN_TOKEN secret; without it the route does not exist.
 app.post("/api/rooms/:room/moderation", async (c) => {
-  const adminToken = c.env.ADMIN_TOKEN;
-  if (!adminToken) return jsonError(c, 404, "not_found", "moderation by API is not enabled on this deployment");
-  const room = canonicalRoom(c.req.param("room"));
-  if (room === null) return jsonError(c, 400, "bad_room", BAD_ROOM);
-  // Compared in constant time (by digests too, so the length leaks nothing).
-  if (!(await timingSafeEqual(bearerToken(c) ?? "", adminToken))) {
+  const adminToken = usableAdminToken(c.env.ADMIN_TOKEN);
+  if (adminToken === null) return jsonError(c, 404, "not_found", "moderation by API is not enabled on this deployment");
+  // Compared in constant time (by digests too, so the length leaks nothing), then counted per address.
+  const tokenIsRight = await timingSafeEqual(bearerToken(c) ?? "", adminToken);
+  const guard = c.env.ADMIN_GUARD.getByName(await addressKey(c.req.header("CF-Connecting-IP") ?? "unknown"));
+  const attempt = await guard.attempt(tokenIsRight);
+  if (attempt.verdict === "limited") {
+    c.header("Retry-After", String(attempt.retryAfterSeconds));
+    return jsonError(c, 429, "too_many_requests", "too many wrong admin tokens from your address; try again later");
+  }
+  if (attempt.verdict === "unauthorized") {
     return jsonError(c, 401, "unauthorized", "a valid ADMIN_TOKEN is required as a Bearer token");
   }
+  const room = canonicalRoom(c.req.param("room"));
+  if (room === null) return jsonError(c, 400, "bad_room", BAD_ROOM);
   const request = parseAdminAction(await c.req.json().catch(() => null));
   if (!request.ok) return jsonError(c, 400, "bad_request", request.message);
   const result = await c.env.ROOMS.getByName(room).moderateAsAdmin(request.value);
@@ -165,8 +172,24 @@ async function mayConnect(env: Env, ip: string | undefined): Promise<boolean> {
   return success;
 }
 
-/** The room sees a hash of the client's address, never the address. */
-async function addressKey(ip: string): Promise<string> {
+const ADMIN_TOKEN_MIN_LENGTH = 32;
+let warnedShortAdminToken = false;
+
+/** ADMIN_TOKEN when it is long enough to turn the admin API on; a short one is logged (once), never used. */
+function usableAdminToken(token: string | undefined): string | null {
+  if (!token) return null;
+  if (token.length >= ADMIN_TOKEN_MIN_LENGTH) return token;
+  if (!warnedShortAdminToken) {
+    warnedShortAdminToken = true;
+    console.warn(
+      `worker: ADMIN_TOKEN is shorter than ${ADMIN_TOKEN_MIN_LENGTH} characters, so the admin API is off (404); set a longer one`,
+    );
+  }
+  return null;
+}
+
+/** Rooms and the admin guard see a hash of the client's address, never the address. */
+export async function addressKey(ip: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`parley-address:${ip}`));
   return btoa(String.fromCharCode(...new Uint8Array(digest, 0, 12)));
 }

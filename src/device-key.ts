@@ -1,11 +1,17 @@
 /**
- * Device identity: a random key in the `parley_device` cookie names a browser.
- * The key is a secret (whoever holds it is that person), so only its SHA-256,
- * `identityOfKey`, may reach the room, storage or logs.
+ * Device identity: a random key in the device cookie names a browser. On https
+ * it is `__Host-parley_device`, which browsers accept only from this exact
+ * origin over https (Secure, Path=/, no Domain), so a sibling subdomain or a
+ * plain-http page cannot plant a key of their choosing; plain http (wrangler
+ * dev on localhost) keeps `parley_device`. The key is a secret (whoever holds
+ * it is that person), so only its SHA-256, `identityOfKey`, may reach the room,
+ * storage or logs.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
+import type { CookiePrefixOptions } from "hono/utils/cookie";
 
+/** The cookie's name on plain http; on https it carries the `__Host-` prefix. */
 export const DEVICE_COOKIE = "parley_device";
 
 // 22 base64url characters carry 132 bits: the least a client-made key may have.
@@ -18,9 +24,13 @@ export function isDeviceKey(value: unknown): value is string {
   return typeof value === "string" && DEVICE_KEY.test(value);
 }
 
-/** The request's device key, or null when it has none or a malformed one. */
+/**
+ * The request's device key, or null when it has none or a malformed one. On
+ * https only `__Host-parley_device` counts. A plain `parley_device` from before
+ * is deliberately not migrated: carrying it over would take a planted one too.
+ */
 export function readDeviceKey(c: Context): string | null {
-  const value = getCookie(c, DEVICE_COOKIE);
+  const value = getCookie(c, DEVICE_COOKIE, cookiePrefix(c));
   return isDeviceKey(value) ? value : null;
 }
 
@@ -39,15 +49,22 @@ export function issueDeviceKey(): MiddlewareHandler {
     await next();
     if (readDeviceKey(c) !== null) return;
     if (!c.res.headers.get("Content-Type")?.startsWith("text/html")) return;
+    const prefix = cookiePrefix(c);
     setCookie(c, DEVICE_COOKIE, newDeviceKey(), {
       httpOnly: true,
       sameSite: "Lax",
       path: "/",
       // Plain http (wrangler dev on localhost) would drop a Secure cookie.
-      secure: new URL(c.req.url).protocol === "https:",
+      secure: prefix === "host",
       maxAge: MAX_AGE_SECONDS,
+      prefix,
     });
   };
+}
+
+/** `host` on https: Hono then names the cookie `__Host-parley_device`, Secure, Path=/, no Domain. */
+function cookiePrefix(c: Context): CookiePrefixOptions | undefined {
+  return new URL(c.req.url).protocol === "https:" ? "host" : undefined;
 }
 
 /** The identity a device key stands for: `d:` + base64url(SHA-256(key)). */

@@ -1,7 +1,8 @@
 /**
- * Who is connecting, as the worker tells the room: a device (hash of the
- * `parley_device` key), a socket of its own (no key), or a signed-in `sub`
- * (`AUTH = "jwt"`), with the display name they will use there.
+ * Who is connecting, as the worker tells the room: a device (hash of the key
+ * in `__Host-parley_device`, or `parley_device` on plain http), a socket of its
+ * own (no key), or a signed-in `sub` (`AUTH = "jwt"`), with the display name
+ * they will use there.
  */
 import type { Context } from "hono";
 import { identityOfKey, readDeviceKey } from "./device-key";

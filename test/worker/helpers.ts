@@ -152,7 +152,8 @@ export function keyOf(name: string): string {
   return `test-key-${encodeURIComponent(name).replace(/[^A-Za-z0-9_-]/g, "_")}`.padEnd(22, "_").slice(0, 64);
 }
 
-export const deviceCookie = (key: string) => ({ Cookie: `parley_device=${key}` });
+/** The device cookie as a browser sends it over https (ORIGIN). */
+export const deviceCookie = (key: string) => ({ Cookie: `__Host-parley_device=${key}` });
 
 /** An upgrade the room turned away: the `error` frame it sent first, and the close code. */
 export async function refusal(response: Response): Promise<{ error: ServerMessage; code: number }> {
