@@ -63,7 +63,9 @@ export class Moderation {
   /** When the owner was last here (0 when the room has no owner). */
   ownerLastSeen(): number {
     if (this.owner() === null) return 0;
-    return this.#sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'owner_seen'").toArray()[0]?.value ?? 0;
+    return (
+      this.#sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'owner_seen'").toArray()[0]?.value ?? 0
+    );
   }
 
   /** The room's storage was wiped. */

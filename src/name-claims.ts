@@ -44,16 +44,18 @@ export class NameClaims {
 
   /**
    * The name a signed-in person is shown under: their token's name, or when
-   * another `sub` holds it, that name with a suffix (" (2)", " (3)"...),
-   * the same one they had before when they still hold it.
+   * another `sub` holds it, that name with a suffix (" (2)", " (3)"...).
+   * A suffixed name they still hold stays theirs, even once the plain one is free.
    */
   suffixed(identity: string, name: string, skeleton: string, now: number): { name: string; skeleton: string } {
-    if (!this.heldByOther(identity, skeleton, now)) return { name, skeleton };
+    const holder = this.identityOf(skeleton, now);
+    if (holder?.identity === identity) return { name, skeleton };
     const prefix = `${name} (`;
     const own = this.#namesOf(identity, now).find(
       (held) => held.startsWith(prefix) && /^\d+\)$/.test(held.slice(prefix.length)),
     );
     if (own !== undefined) return { name: own, skeleton: nameSkeleton(own) };
+    if (holder === null) return { name, skeleton };
     for (let n = 2; n < SUFFIX_MAX; n++) {
       const candidate = `${prefix}${n})`;
       const candidateSkeleton = nameSkeleton(candidate);

@@ -29,7 +29,10 @@ export function readSession(ws: WebSocket): Session | null {
     return null;
   }
   if (typeof value !== "object" || value === null) return null;
-  const { name, joinedAt, address, catchupFrom, identity, skeleton, role, roleUntil } = value as Record<string, unknown>;
+  const { name, joinedAt, address, catchupFrom, identity, skeleton, role, roleUntil } = value as Record<
+    string,
+    unknown
+  >;
   if (typeof name !== "string" || typeof joinedAt !== "number") return null;
   if (typeof identity !== "string" || typeof skeleton !== "string") return null;
   const session: Session = {
