@@ -7,7 +7,7 @@ import { issueDeviceKey } from "./device-key";
 import { jsonError } from "./http-error";
 import { identify } from "./identity";
 import { type Joiner, joinerUrl } from "./joiner";
-import { bearerToken } from "./jwt-auth";
+import { authMode, bearerToken } from "./jwt-auth";
 import { isOriginAllowed, parseAllowList } from "./origin";
 import { parseAdminAction, parseSince } from "./protocol";
 import { canonicalRoom } from "./room-name";
@@ -195,7 +195,18 @@ export async function addressKey(ip: string): Promise<string> {
 }
 
 async function servePage(env: Env, requestUrl: string, path: string): Promise<Response> {
-  return mutable(await env.ASSETS.fetch(new URL(path, requestUrl)));
+  const page = mutable(await env.ASSETS.fetch(new URL(path, requestUrl)));
+  if (authMode(env) !== "jwt") return page;
+  // The page never asks a signed-in deployment's visitors for a name: it is told so before it connects.
+  const signInUrl = env.AUTH_SIGN_IN_URL?.trim();
+  return new HTMLRewriter()
+    .on("html", {
+      element(html) {
+        html.setAttribute("data-auth", "jwt");
+        if (signInUrl && /^https?:\/\//.test(signInUrl)) html.setAttribute("data-sign-in-url", signInUrl);
+      },
+    })
+    .transform(page);
 }
 
 async function notFoundPage(env: Env, requestUrl: string): Promise<Response> {

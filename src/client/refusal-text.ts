@@ -1,14 +1,31 @@
 import type { Refusal } from "./refusal";
 
 // A refusal in words: what happened and what to do, for the notice; and a
-// short form for the status line.
+// short form for the status line. Where a sign-in gives the name, a name
+// refusal is no question to answer with another name: it says where the name
+// comes from.
 
 const sentence = (text: string) =>
   text === "" ? "" : `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? "" : "."}`;
 
-export type RefusalWords = { status: string; notice: string; action?: "rejoin" };
+export type RefusalWords = { status: string; notice: string; action?: "rejoin" | "sign-in" };
 
-export function refusalWords({ code, message }: Refusal, name: string): RefusalWords {
+/** Who was refused: the name tried, whether a sign-in gives the name here, whether the page has a sign-in link. */
+export type Refused = { name: string; signedIn: boolean; signInLink: boolean };
+
+const FROM_SIGN_IN = "Your name here comes from your sign-in: change it in your app, or ask whoever runs this site.";
+
+export function refusalWords({ code, message }: Refusal, { name, signedIn, signInLink }: Refused): RefusalWords {
+  if (signedIn && code === "name_taken") {
+    const who = name === "" ? "your name" : `“${name}”`;
+    return {
+      status: "Not connected: name in use",
+      notice: `Someone else in this room goes by ${who}, the name your sign-in gives. ${FROM_SIGN_IN}`,
+    };
+  }
+  if (signedIn && code === "bad_name") {
+    return { status: "Not connected: name refused", notice: `${sentence(message)} ${FROM_SIGN_IN}` };
+  }
   switch (code) {
     case "room_full":
       return { status: "Room is full: retrying…", notice: "This room is full. We'll keep trying…" };
@@ -41,13 +58,18 @@ export function refusalWords({ code, message }: Refusal, name: string): RefusalW
         notice: `${sentence(message) || "You were removed from this room."} You can rejoin when you are ready.`,
         action: "rejoin",
       };
-    case "unauthorized":
+    case "unauthorized": {
+      const expired = /expired/.test(message);
+      const what = expired ? "Your sign-in has expired." : "You need to sign in to join this room.";
+      if (signInLink)
+        return { status: "Not signed in", notice: `${what} Sign in, then come back to this page.`, action: "sign-in" };
       return {
         status: "Not signed in",
-        notice: /expired/.test(message)
-          ? "Your sign-in has expired. Sign in again, then come back to this page."
-          : "You need to sign in to join this room. Sign in, then come back to this page.",
+        notice: expired
+          ? `${what} Sign in again: open the link to this room that your app gives you.`
+          : `${what} Open the link to it that your app gave you: that link signs you in.`,
       };
+    }
     case "forbidden_room":
       return {
         status: "Not allowed in this room",

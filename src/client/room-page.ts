@@ -7,7 +7,7 @@ import { ChatConnection, type ConnectionState } from "./chat-connection";
 import { ChatLog, moderationText } from "./chat-log";
 import { Composer } from "./composer";
 import { ConfirmDialog } from "./confirm-dialog";
-import { byId } from "./dom";
+import { byId, el } from "./dom";
 import { MyNames } from "./my-names";
 import { NameDialog } from "./name-dialog";
 import { Notifier } from "./notifier";
@@ -17,10 +17,12 @@ import { type PresenceChange, PresenceLines, presenceText } from "./presence-lin
 import { rememberRoom } from "./recent-rooms";
 import { refusalKind } from "./refusal";
 import { refusalWords } from "./refusal-text";
-import { forgetToken, takeToken } from "./sign-in";
+import { forgetSignIn, forgetToken, readSignIn, rememberSignIn } from "./sign-in";
 import { TypingIndicator } from "./typing-indicator";
 
 const NAME_KEY = "parley:name";
+/** What the notice offers: a button that acts here, or a link away (to sign in). */
+type NoticeAction = { label: string; run: () => void } | { label: string; href: string };
 const COPY_FEEDBACK_MS = 2_500;
 const STATUS_TEXT: Record<ConnectionState, string> = {
   connecting: "Connecting…",
@@ -45,13 +47,13 @@ roomTitle.title = `#${room}`; // the full name when a phone cuts it short
 document.title = `#${room} · Parley`;
 setUpCopyLink();
 
-const token = takeToken();
+const signIn = readSignIn(room);
 const storedName = validName(readText(NAME_KEY));
 // A name in the link is only a suggestion: someone else chose it, so the person confirms it.
 const linkName = new URLSearchParams(location.search).get("name");
-if (token !== null) {
-  // Signed in: the token says who this is, and the room gives the name.
-  enterRoom(storedName);
+if (signIn.required) {
+  // The sign-in says who this is and the room gives the name; without one, the room says to sign in.
+  enterRoom(null);
 } else if (storedName !== null && (linkName === null || linkName.trim() === storedName)) {
   enterRoom(storedName);
 } else {
@@ -90,7 +92,18 @@ function enterRoom(name: string | null): void {
   const noticeText = byId("notice-text", HTMLElement);
   const noticeAction = byId("notice-action", HTMLButtonElement);
   const changeName = byId("change-name", HTMLButtonElement);
-  changeName.hidden = false;
+  // Made here, not in the markup: a link without an address is no link.
+  const noticeLink = el("a", "notice-link");
+  noticeLink.hidden = true;
+  noticeAction.after(noticeLink);
+  // A sign-in gives the name here: nobody is asked for one, and it is not changed on this page.
+  let signedIn = signIn.required;
+  changeName.hidden = signedIn;
+  const learnSignedIn = () => {
+    signedIn = true;
+    changeName.hidden = true;
+    rememberSignIn();
+  };
   const composer = new Composer(
     {
       form: byId("message-form", HTMLFormElement),
@@ -117,17 +130,23 @@ function enterRoom(name: string | null): void {
   log.policy = { mine: (n) => n === me() || myNames.has(n), moderator };
   const online = new OnlineList(me, moderator);
 
-  // The name asked for; when a new one is refused, the old one is used again.
+  // The name asked for (null when a sign-in gives it); when a new one is refused, the old one is used again.
   let asked = name;
   let renamingFrom: string | null = null;
   let olderMore = true;
 
-  const showNotice = (text: string, action?: { label: string; run: () => void }) => {
+  const showNotice = (text: string, action?: NoticeAction) => {
     noticeText.textContent = text;
     notice.hidden = text === "";
-    noticeAction.hidden = !action;
-    noticeAction.textContent = action?.label ?? "";
-    noticeAction.onclick = action ? action.run : null;
+    const run = action && "run" in action ? action : undefined;
+    const link = action && "href" in action ? action : undefined;
+    noticeAction.hidden = !run;
+    noticeAction.textContent = run?.label ?? "";
+    noticeAction.onclick = run ? run.run : null;
+    noticeLink.hidden = !link;
+    noticeLink.textContent = link?.label ?? "";
+    if (link) noticeLink.href = link.href;
+    else noticeLink.removeAttribute("href");
   };
 
   // Consecutive presence lines of one kind grow one line instead of adding more.
@@ -150,7 +169,7 @@ function enterRoom(name: string | null): void {
   log.onNearTop = loadOlder;
 
   let welcomed = false;
-  const connection = new ChatConnection(location.href, room, { name, token }, outbox, {
+  const connection = new ChatConnection(location.href, room, { name, token: signIn.token }, outbox, {
     state(state) {
       status.textContent = STATUS_TEXT[state];
       status.dataset.state = state;
@@ -166,10 +185,18 @@ function enterRoom(name: string | null): void {
         nameDialog.close();
       }
       const normalised = asked?.normalize("NFKC").trim();
-      if (asked !== null && token === null && normalised === frame.name) writeText(NAME_KEY, frame.name);
-      else if (asked !== null && normalised !== frame.name) {
+      if (asked === null) {
+        // In without a name: only a sign-in does that.
+        learnSignedIn();
+        const given = signIn.tokenName?.normalize("NFKC").trim();
+        if (!reconnected && given !== undefined && given !== frame.name) {
+          showNotice(`Someone else in this room goes by “${given}”: here you are “${frame.name}”.`);
+        }
+      } else if (normalised !== frame.name) {
+        // The room did not take the name typed: a sign-in (the app's cookie) gives it.
+        learnSignedIn();
         showNotice(`Your sign-in gives your name here: ${frame.name}.`);
-      }
+      } else if (!signedIn) writeText(NAME_KEY, frame.name);
       online.show(frame);
       log.refreshActions();
       presence.welcome(frame.online, frame.onlineCount <= frame.online.length);
@@ -244,11 +271,24 @@ function enterRoom(name: string | null): void {
       typing.typing(who);
     },
     refused(refusal) {
-      const words = refusalWords(refusal, asked ?? me());
       const kind = refusalKind(refusal.code);
+      if (kind === "name" && asked === null && refusal.code === "bad_name" && !/sign-in/.test(refusal.message)) {
+        // The room wants a name from the page: this site does not sign people in (any more).
+        signedIn = false;
+        changeName.hidden = false;
+        forgetSignIn();
+        nameDialog.open({ value: linkName ?? storedName ?? "", modal: true });
+        return;
+      }
+      if (refusal.code === "unauthorized" || refusal.code === "forbidden_room") {
+        learnSignedIn();
+        nameDialog.close();
+      }
+      const name = asked ?? (me() || signIn.tokenName || "");
+      const words = refusalWords(refusal, { name, signedIn, signInLink: signIn.link !== null });
       // The state line says what it is in a few words; the notice says what to do.
       if (kind !== "later") status.textContent = words.status;
-      if (kind === "name") {
+      if (kind === "name" && !signedIn) {
         const tried = asked ?? "";
         if (renamingFrom !== null) {
           // The new name is someone else's: keep the old one and say so.
@@ -263,21 +303,20 @@ function enterRoom(name: string | null): void {
         nameDialog.open({ value: tried, error: words.notice, modal: welcomed || chatSection.hidden === false });
         return;
       }
-      if (refusal.code === "unauthorized") forgetToken();
+      if (refusal.code === "unauthorized" && signIn.token !== null) forgetToken(signIn.token);
       // Nothing typed now could be sent: the box closes rather than take words it would keep forever.
-      if (kind === "stop" && refusal.code !== "kicked") composer.closed = true;
-      showNotice(
-        words.notice,
-        words.action === "rejoin"
-          ? {
-              label: "Rejoin",
-              run: () => {
-                showNotice("");
-                connection.resume();
-              },
-            }
-          : undefined,
-      );
+      if ((kind === "stop" || kind === "name") && refusal.code !== "kicked") composer.closed = true;
+      if (words.action === "rejoin") {
+        showNotice(words.notice, {
+          label: "Rejoin",
+          run: () => {
+            showNotice("");
+            connection.resume();
+          },
+        });
+      } else if (words.action === "sign-in" && signIn.link !== null) {
+        showNotice(words.notice, { label: "Sign in", href: signIn.link });
+      } else showNotice(words.notice);
     },
     error(frame) {
       composer.say(frame.message);
