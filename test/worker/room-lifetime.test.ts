@@ -8,7 +8,9 @@ const stub = (room: string) => env.ROOMS.getByName(room);
 const tables = (room: string) =>
   runInDurableObject(stub(room), (_room, state) =>
     state.storage.sql
-      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'")
+      .exec<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'",
+      )
       .toArray()
       .map((row) => row.name),
   );

@@ -60,7 +60,8 @@ describe("one write budget per person", () => {
     expect(acks.length).toBeGreaterThanOrEqual(LIMITS.writeBurst);
     expect(acks.length).toBeLessThanOrEqual(LIMITS.writeBurst + 1);
     expect(refused).toHaveLength(20 - acks.length);
-    for (const error of refused) expect(error).toMatchObject({ code: "rate_limited", retryAfterMs: expect.any(Number) });
+    for (const error of refused)
+      expect(error).toMatchObject({ code: "rate_limited", retryAfterMs: expect.any(Number) });
   });
 
   it("counts edits and deletions too, and leaves other people their own budget", async () => {
