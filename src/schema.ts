@@ -1,3 +1,5 @@
+import { refreshSkeletons } from "./skeleton-refresh";
+
 /**
  * A room's SQLite schema, brought up to date step by step. Each step runs
  * once, in order; `schema_version` in `meta` says how many have run. Rooms
@@ -94,5 +96,6 @@ export function ensureSchema(sql: SqlStorage): void {
     version++;
     sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", version);
   }
+  refreshSkeletons(sql);
   current.add(sql);
 }

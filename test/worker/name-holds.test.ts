@@ -1,4 +1,4 @@
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -112,5 +112,23 @@ describe("name claims property", () => {
         { numRuns: 200 },
       );
     });
+  });
+});
+
+describe("stored skeletons follow the confusables data", () => {
+  it("recomputes holds and bans written under older data, so look-alikes still collide", async () => {
+    const room = freshRoom();
+    const stub = env.ROOMS.getByName(room);
+    await runInDurableObject(stub, (_room, state) => {
+      ensureSchema(state.storage.sql);
+      // As an older data version keyed them: "þete" apart from "pete".
+      state.storage.sql.exec(
+        "INSERT INTO names (skeleton, identity, name, last_used) VALUES ('þete', 'd:old', 'þete', ?)",
+        Date.now(),
+      );
+      state.storage.sql.exec("UPDATE meta SET value = '13.0.0' WHERE key = 'skeletons'");
+    });
+    await evictDurableObject(stub);
+    expect(await preflight(room, "pete", keyOf("newcomer"))).toBe(409);
   });
 });
