@@ -4,7 +4,9 @@
 // readers send and report `received` like the page; stalled readers read for a
 // while, then stop reading their TCP socket but keep pinging. The room should close
 // each stalled one (1013 "too far behind") once it is 1 Mi characters behind.
-// Compare with `--stalled 0`: the same load without them.
+// Compare with `--stalled 0`: the same load without them. `--liars N` adds readers that
+// stop reading but claim to have read everything and keep asking for history (catch-up
+// from the start, older pages): the room must refuse what they ask beyond their budget.
 import { parseArgs } from "node:util";
 import { DeliveryTracker, type Totals } from "../bench/load/delivery-tracker.ts";
 import { type Histogram, newHistogram, percentile } from "../bench/load/histogram.ts";
@@ -17,6 +19,7 @@ import { markdownTable, mib, ms, seconds, sleep } from "./support/table.ts";
 const HELP = `npm run stalled -- [options]
   --senders N        honest readers, each sending (default 50)
   --stalled N        readers that stop reading (default 10; 0 = the baseline)
+  --liars N          readers that stop reading, claim all read and keep asking for history (default 0)
   --rate R           messages a second per sender (default 2)
   --chars N          characters per message, 3-byte UTF-8 but for the id prefix (default 2000: ~6 KB)
   --seconds S        sending time (default 75)
@@ -33,6 +36,7 @@ const { values } = parseArgs({
   options: {
     senders: { type: "string", default: "50" },
     stalled: { type: "string", default: "10" },
+    liars: { type: "string", default: "0" },
     rate: { type: "string", default: "2" },
     chars: { type: "string", default: String(LIMITS.textMax) },
     seconds: { type: "string", default: "75" },
@@ -53,6 +57,7 @@ if (values.help) {
 const options = {
   senders: Number(values.senders),
   stalled: Number(values.stalled),
+  liars: Number(values.liars),
   rate: Number(values.rate),
   chars: Math.min(LIMITS.textMax, Number(values.chars)),
   sendMs: Number(values.seconds) * 1000,
@@ -95,6 +100,8 @@ type RunResult = {
   errors: Map<string, number>;
   stalled: StalledResult[];
   onlineAtEnd: number;
+  /** Characters each liar had been sent, read after the run. */
+  liarChars: number[];
 };
 
 async function run(): Promise<RunResult> {
@@ -108,7 +115,7 @@ async function run(): Promise<RunResult> {
   try {
     const room = `stalled-${Date.now()}`;
     const url = `${server.url.replace(/^http/, "ws")}/api/rooms/${room}/ws`;
-    const t0 = performance.now() + 3_000 + (options.senders + options.stalled) * 50;
+    const t0 = performance.now() + 3_000 + (options.senders + options.stalled + options.liars) * 50;
     const stallAt = t0 + options.stallAfterMs;
     const sendEnd = t0 + options.sendMs;
     const window = { recordFrom: t0 + options.warmupMs, end: sendEnd };
@@ -137,6 +144,7 @@ async function run(): Promise<RunResult> {
     const names = [
       ...Array.from({ length: options.senders }, (_, i) => `sender-${i}`),
       ...Array.from({ length: options.stalled }, (_, i) => `stalled-${i}`),
+      ...Array.from({ length: options.liars }, (_, i) => `liar-${i}`),
     ];
     let next = 0;
     const opener = async () => {
@@ -148,7 +156,8 @@ async function run(): Promise<RunResult> {
     };
     await Promise.all(Array.from({ length: CONNECT_CONCURRENCY }, opener));
     const senders = readers.slice(0, options.senders);
-    const stalled = readers.slice(options.senders);
+    const stalled = readers.slice(options.senders, options.senders + options.stalled);
+    const liars = readers.slice(options.senders + options.stalled);
 
     const clientCpuAtStart = process.cpuUsage();
     sampler = setInterval(() => {
@@ -164,6 +173,7 @@ async function run(): Promise<RunResult> {
       t0 + (((j % options.senders) / options.senders + Math.floor(j / options.senders)) * 1000) / options.rate;
     const stallTimer = setTimeout(() => {
       for (const reader of stalled) reader.stall();
+      for (const reader of liars) reader.lie();
     }, stallAt - performance.now());
     await new Promise<void>((resolve) => {
       let j = 0;
@@ -197,6 +207,10 @@ async function run(): Promise<RunResult> {
     // A paused socket cannot see its close: read again, up to the close frame queued behind the backlog.
     for (const reader of stalled) reader.resume();
     const closes = await Promise.all(stalled.map((reader) => reader.closed(RESUME_MS)));
+    // What the room had sent each liar, read now: the history it was refused never comes.
+    for (const reader of liars) reader.resume();
+    await sleep(liars.length > 0 ? 5_000 : 0);
+    const liarChars = liars.map((reader) => reader.chars);
     const info = (await (await fetch(`${server.url}/api/rooms/${room}`)).json()) as { onlineCount: number };
 
     const during = samples.filter((s) => s.at >= t0);
@@ -232,6 +246,7 @@ async function run(): Promise<RunResult> {
         };
       }),
       onlineAtEnd: info.onlineCount,
+      liarChars,
     };
   } finally {
     clearInterval(sampler);
@@ -255,7 +270,7 @@ function verdict(r: RunResult): string[] {
 
 console.log(
   `${options.senders} senders at ${options.rate} msg/s of ${options.chars} characters (~${Math.round((options.chars * 3) / 1024)} KB), ` +
-    `${options.stalled} stalled readers from ${options.stallAfterMs / 1000} s, ${options.sendMs / 1000} s of sending, ` +
+    `${options.stalled} stalled readers and ${options.liars} liars from ${options.stallAfterMs / 1000} s, ${options.sendMs / 1000} s of sending, ` +
     `permessage-deflate ${options.deflate ? "offered" : "off"}, ${options.runs} run(s)`,
 );
 const rows: (string | number)[][] = [];
@@ -271,6 +286,9 @@ for (let i = 0; i < options.runs; i++) {
     codes.set(key, (codes.get(key) ?? 0) + 1);
   }
   console.log(`run ${i + 1}: RSS MiB every 5 s: ${r.series.map((b) => (b / 2 ** 20).toFixed(0)).join(" ")}`);
+  if (r.liarChars.length > 0) {
+    console.log(`run ${i + 1}: liars were sent (characters): ${r.liarChars.join(", ")}`);
+  }
   if (r.errors.size > 0) console.log(`run ${i + 1}: error frames: ${[...r.errors].map(([k, v]) => `${k} x${v}`)}`);
   for (const s of r.stalled) {
     console.log(

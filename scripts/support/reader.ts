@@ -17,6 +17,12 @@ export type Reader = {
   readonly close: ReaderClose | null;
   send: (frame: string) => void;
   stall: () => void;
+  /**
+   * Stops reading, as `stall`, but claims to have read everything and keeps
+   * asking for history: catch-up from the start and older pages, at the pace
+   * the room's frame limits allow.
+   */
+  lie: () => void;
   /** Reads again, e.g. to find the close frame queued behind what was buffered. */
   resume: () => void;
   /** Resolves with the close, or null if none came within `timeoutMs`. */
@@ -50,8 +56,10 @@ export function openReader({ url, name, deflate, onFrame }: ReaderOptions): Prom
   const pingTimer = setInterval(() => {
     if (ws.readyState === WebSocket.OPEN) ws.send("ping");
   }, PING_EVERY_MS);
+  let lieTimer: ReturnType<typeof setInterval> | undefined;
   const closeWaiters = new Set<() => void>();
   ws.on("close", (code, reason) => {
+    clearInterval(lieTimer);
     clearInterval(reportTimer);
     clearInterval(pingTimer);
     close = { code, reason: reason.toString(), at: performance.now() };
@@ -69,6 +77,18 @@ export function openReader({ url, name, deflate, onFrame }: ReaderOptions): Prom
       if (ws.readyState === WebSocket.OPEN) ws.send(frame);
     },
     stall: () => ws.pause(),
+    lie: () => {
+      ws.pause();
+      clearInterval(reportTimer);
+      let asked = 0;
+      lieTimer = setInterval(() => {
+        if (ws.readyState !== WebSocket.OPEN) return;
+        asked++;
+        ws.send(JSON.stringify({ type: "catchup", id: `c${asked}`, since: 0 }));
+        if (asked % 4 === 0) ws.send(JSON.stringify({ type: "older", id: `o${asked}`, before: 2 ** 40, limit: 100 }));
+        if (asked % 20 === 0) ws.send(JSON.stringify({ type: "received", chars: Number.MAX_SAFE_INTEGER }));
+      }, 100);
+    },
     resume: () => ws.resume(),
     closed: (timeoutMs) =>
       new Promise((resolve) => {
@@ -84,6 +104,7 @@ export function openReader({ url, name, deflate, onFrame }: ReaderOptions): Prom
         closeWaiters.add(wake);
       }),
     end: () => {
+      clearInterval(lieTimer);
       clearInterval(reportTimer);
       clearInterval(pingTimer);
       ws.terminate();
