@@ -60,13 +60,19 @@ export class Backlog {
     return progress.sent - progress.read <= this.#max + roomLag;
   }
 
-  /** Takes the reader's report of all it has received on this socket. */
-  received(ws: WebSocket, total: number, now: number): void {
+  /**
+   * Takes the reader's report of all it has received on this socket; false
+   * when it claims more than the room sent it, which no reader that counts
+   * what it read can do: a lie, from one that stopped reading.
+   */
+  received(ws: WebSocket, total: number, now: number): boolean {
     const progress = this.#progress(ws);
     progress.offset ??= total - progress.sent;
     progress.reportedAt = now;
-    // A report can neither go back nor claim more than was sent.
-    progress.read = Math.min(progress.sent, Math.max(progress.read, total - progress.offset));
+    const claimed = total - progress.offset;
+    // A report can neither go back nor count for more than was sent.
+    progress.read = Math.min(progress.sent, Math.max(progress.read, claimed));
+    return claimed <= progress.sent;
   }
 
   /** Characters sent and not yet reported read. */

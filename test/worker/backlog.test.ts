@@ -145,3 +145,17 @@ describe("readers that stop reading in a quiet room", () => {
     expect(awake.closeEvent).toBeNull();
   });
 });
+
+describe("readers that lie about their progress", () => {
+  it("closes a reader that claims to have read more than the room sent it, and keeps an exact one", async () => {
+    const room = freshRoom();
+    const honest = await join(room, "honest");
+    const liar = await join(room, "liar");
+    report(honest);
+    liar.send({ type: "received", chars: Number.MAX_SAFE_INTEGER });
+    expect(await liar.closed()).toMatchObject({ code: 1008, reason: "reported reading more than was sent" });
+    report(honest);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(honest.closeEvent).toBeNull();
+  });
+});
