@@ -296,7 +296,9 @@ export class ChatRoom extends DurableObject<Env> {
         this.#broadcastExcept({ type: "typing", name: session.name }, ws);
         return;
       case "received":
-        this.#backlog.received(ws, frame.chars, Date.now());
+        if (!this.#backlog.received(ws, frame.chars, Date.now())) {
+          this.#disconnect(ws, CLOSE_CODES.policyViolation, "reported reading more than was sent");
+        }
         return;
       case "catchup":
         this.#handleCatchup(ws, session, frame);
