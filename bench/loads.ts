@@ -39,14 +39,28 @@ export type StepResult = {
   lost: number;
   duplicated: number;
   outOfOrder: number;
-  /** Parley only: own messages never acknowledged. */
+  /** Parley only: own messages neither acknowledged nor refused. */
   acksMissing: number;
+  /** Messages the senders sent in all. */
+  sent: number;
+  /** Parley only: own messages refused \`rate_limited\` (never stored, not counted as lost). */
+  refused: number;
+  /** Messages each sender got stored (sent less refused): the least, the median and the most. */
+  acceptedPerSender: { min: number; median: number; max: number };
+  /** Deliveries over the frames (or batches) that carried them. */
+  messagesPerFrame: number;
+  /** Per second from the start of sending, over every socket: deliveries, acks and refusals. */
+  series: { delivered: number[]; acks: number[]; refused: number[] };
   errorFrames: number;
   /** Cores used over the send window: the server's whole group, and the busiest generator. */
   serverCpu: number;
   generatorCpu: number;
   /** Bytes on the wire (TCP payload) the clients received, per message delivered to them. */
   wireBytesPerDelivery: number;
+  /** How long the room's sockets took to open (each waiting for its welcome). */
+  connectMs: number;
+  /** From the end of sending until every accepted message was delivered and acked (or the drain gave up). */
+  drainedAfterMs: number;
 } & SocketStats;
 
 export type IdleResult = {
@@ -163,7 +177,11 @@ export async function runStep(server: BenchServer, pool: GeneratorPool, options:
 
   const sent = new Array<number>(sockets).fill(0);
   for (const reply of sentReplies) for (const [index, count] of reply.sent) sent[index] = count;
-  const reports = await pool.ask({ cmd: "drain", sent, deadline: now() + drainMs }, "drained");
+  const deadline = now() + drainMs;
+  const answered = await pool.ask({ cmd: "answers", deadline }, "answered");
+  const refusedBySender = answered.flatMap((a) => a.refused);
+  const reports = await pool.ask({ cmd: "drain", sent, refused: refusedBySender, deadline }, "drained");
+  const drainedAfterMs = now() - (startAt + durationMs);
   const wireBytes = clientBytesReceived(server) - bytesBefore;
   const closed = await closeRoom(pool);
   await waitForServerIdle(server);
@@ -172,6 +190,13 @@ export async function runStep(server: BenchServer, pool: GeneratorPool, options:
   for (const report of reports) merge(histogram, report.histogram);
   const sum = (pick: (r: (typeof reports)[number]) => number) => reports.reduce((total, r) => total + pick(r), 0);
   const totalSent = sent.reduce((total, count) => total + count, 0);
+  const refusedOf = new Map(refusedBySender.map(([index, counters]) => [index, counters.length]));
+  const accepted = sent
+    .map((count, index) => [count, count - (refusedOf.get(index) ?? 0)] as const)
+    .filter(([count]) => count > 0)
+    .map(([, kept]) => kept)
+    .sort((a, b) => a - b);
+  const delivered = sum((r) => r.delivered);
   return {
     sockets,
     connectFailures,
@@ -183,7 +208,25 @@ export async function runStep(server: BenchServer, pool: GeneratorPool, options:
     lost: sum((r) => r.lost),
     duplicated: sum((r) => r.duplicated),
     outOfOrder: sum((r) => r.outOfOrder),
-    acksMissing: server.protocol === "parley" ? Math.max(0, totalSent - sum((r) => r.acks)) : 0,
+    acksMissing: server.protocol === "parley" ? Math.max(0, totalSent - sum((r) => r.acks) - sum((r) => r.refused)) : 0,
+    sent: totalSent,
+    refused: sum((r) => r.refused),
+    acceptedPerSender: {
+      min: accepted[0] ?? 0,
+      median: accepted[Math.floor(accepted.length / 2)] ?? 0,
+      max: accepted.at(-1) ?? 0,
+    },
+    messagesPerFrame:
+      delivered /
+      Math.max(
+        1,
+        sum((r) => r.frames),
+      ),
+    series: {
+      delivered: addSeries(reports.map((r) => r.series.delivered)),
+      acks: addSeries(reports.map((r) => r.series.acks)),
+      refused: addSeries(reports.map((r) => r.series.refused)),
+    },
     errorFrames: sum((r) => r.errors),
     serverCpu: (after.cpuSeconds - before.cpuSeconds) / windowSec,
     generatorCpu: Math.max(...sentReplies.map((r) => r.cpuSeconds / windowSec)),
@@ -193,9 +236,17 @@ export async function runStep(server: BenchServer, pool: GeneratorPool, options:
         1,
         sum((r) => r.delivered),
       ),
+    connectMs: connected.elapsedMs,
+    drainedAfterMs,
     deflated: connected.deflated,
     ...closed,
   };
+}
+
+/** Per-second counts of several generators, added second by second. */
+function addSeries(all: number[][]): number[] {
+  const length = Math.max(0, ...all.map((s) => s.length));
+  return Array.from({ length }, (_, i) => all.reduce((total, s) => total + (s[i] ?? 0), 0));
 }
 
 export async function runIdle(

@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_SERVERS, SERVER_NAMES, type ServerName } from "./servers.ts";
 
-export const LOAD_NAMES = ["moderate", "saturation", "crowd", "join", "idle", "tail"] as const;
+export const LOAD_NAMES = ["moderate", "saturation", "crowd", "join", "idle", "tail", "overload"] as const;
 export type LoadName = (typeof LOAD_NAMES)[number];
 
 export const DEFLATE_MODES = ["on", "off"] as const;
@@ -26,6 +26,8 @@ export type BenchOptions = {
   joinSockets: number;
   joinBudgetMs: number;
   pairs: number;
+  overloadRuns: number;
+  overloadSockets: number[];
   tailPinning: Pinning[];
   warmupMs: number;
   drainMs: number;
@@ -70,6 +72,11 @@ the senders staggered evenly over each period:
   idle        --idle-sockets connected sockets: server RSS (all its processes) per socket
   tail        --pairs interleaved runs of the moderate load, Parley then Socket.io then
               Parley offering deflate (and before, if given), --tail-pinning each
+  overload    Parley (and before) only: --overload-runs runs, each on a fresh server, of
+              room sizes --overload-sockets (above capacity), --step-duration s each, then
+              the moderate room size at once: steadiness, p99, refusals, fairness, deliveries
+              second by second, and whether the next load connects normally
+              (first --deflate mode only)
 Every load counts lost, duplicated and out-of-order deliveries, sockets the server
 closed, and bytes on the wire per delivered message. Servers on Node decline deflate,
 so they run each load once, with the offer on.
@@ -87,6 +94,8 @@ Options:
   --join-budget S         stop opening join sockets after         [20]
   --pairs N               interleaved repeats of the tail load    [3]
   --tail-pinning LIST     pinned, unpinned                        [pinned,unpinned]
+  --overload-runs N       runs of the overload load               [5]
+  --overload-sockets LIST its room sizes, one after another         [400,800]
   --step-duration S       seconds per saturation step             [5]
   --p99-limit MS          latency limit reported by saturation    [100]
   --idle-sockets N        sockets for the idle memory load        [1000]
@@ -102,7 +111,7 @@ Options:
   --out FILE              markdown report                         [docs/benchmarks.md]
   --chart FILE            SVG chart                               [next to --out, -latency.svg]
   --quick                 a tiny load (4 sockets, 2 s, steps 4,8; crowd 8, join and idle 20,
-                          1 pair) for tests
+                          1 pair, overload 1 run of 8,16) for tests
   -h, --help              this text
 `;
 
@@ -139,6 +148,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
       "join-sockets": { type: "string" },
       "join-budget": { type: "string", default: "20" },
       pairs: { type: "string" },
+      "overload-runs": { type: "string" },
+      "overload-sockets": { type: "string" },
       "tail-pinning": { type: "string", default: PINNINGS.join(",") },
       "before-config": { type: "string" },
       rate: { type: "string", default: "2" },
@@ -184,6 +195,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
     joinSockets: positive("join-sockets", Number(values["join-sockets"] ?? (quick ? 20 : 1000))),
     joinBudgetMs: positive("join-budget", seconds(values["join-budget"])),
     pairs: positive("pairs", Number(values.pairs ?? (quick ? 1 : 3))),
+    overloadRuns: positive("overload-runs", Number(values["overload-runs"] ?? (quick ? 1 : 5))),
+    overloadSockets: list(values["overload-sockets"] ?? (quick ? "8,16" : "400,800")).map((s) =>
+      positive("overload-sockets", Number(s)),
+    ),
     tailPinning: pick(values["tail-pinning"], PINNINGS, "pinning"),
     warmupMs: seconds(values.warmup ?? (quick ? "0" : "1")),
     drainMs: positive("drain", seconds(values.drain)),

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { StepResult } from "./loads.ts";
 import type { BenchOptions, DeflateMode } from "./options.ts";
 import { NEGOTIATES_DEFLATE, SERVER_LABELS, type ServerName } from "./servers.ts";
-import { keepsUp, type ModeResult, type ServerResult } from "./suite.ts";
+import { keepsUp, type ModeResult, type OverloadRun, type ServerResult } from "./suite.ts";
 import { median, type TailRun, tailSequence } from "./tail.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -119,8 +119,8 @@ export function summaryTable(results: ServerResult[], options: BenchOptions): st
 
 function stepTable(results: ServerResult[], pickSteps: (m: ModeResult) => StepResult[]): string {
   const rows = [
-    "| server | offer deflate | sockets | deflated | offered msg/s | delivered msg/s | p50 ms | p99 ms | max ms | lost | dup | out of order | acks missing | closed by server | bytes per delivery | server CPU (cores) | busiest generator CPU |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| server | offer deflate | sockets | deflated | offered msg/s | delivered msg/s | messages per frame | p50 ms | p99 ms | max ms | lost | dup | out of order | acks missing | refused | closed by server | bytes per delivery | server CPU (cores) | busiest generator CPU |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of results) {
     for (const m of r.modes) {
@@ -128,12 +128,71 @@ function stepTable(results: ServerResult[], pickSteps: (m: ModeResult) => StepRe
         rows.push(
           `| ${r.name} | ${m.mode} | ${s.sockets}${s.connectFailures ? ` (${s.connectFailures} failed)` : ""} | ${s.deflated} | ${rate(
             s.offeredPerSec,
-          )} | ${rate(s.deliveredPerSec)} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} | ${s.lost} | ${s.duplicated} | ${s.outOfOrder} | ${
+          )} | ${rate(s.deliveredPerSec)} | ${perFrame(s)} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} | ${s.lost} | ${s.duplicated} | ${s.outOfOrder} | ${
             s.acksMissing
-          } | ${s.closedByServer}${s.closedByServer ? ` (${codes(s.closeCodes)})` : ""} | ${s.wireBytesPerDelivery.toFixed(0)} | ${cores(
+          } | ${s.refused} | ${s.closedByServer}${s.closedByServer ? ` (${codes(s.closeCodes)})` : ""} | ${s.wireBytesPerDelivery.toFixed(0)} | ${cores(
             s.serverCpu,
           )} | ${cores(s.generatorCpu)} |`,
         );
+      }
+    }
+  }
+  return rows.join("\n");
+}
+
+const perFrame = (s: StepResult) => (s.messagesPerFrame ? s.messagesPerFrame.toFixed(1) : "-");
+const overloadRuns = (r: ServerResult | undefined): OverloadRun[] => first(r)?.overload ?? [];
+
+/** Each overload run's steps above capacity: steadiness, the tail, refusals and their fairness. */
+function overloadTable(results: ServerResult[]): string {
+  const rows = [
+    "| server | run | sockets | offered msg/s | delivered msg/s | messages per frame | p50 ms | p99 ms | max ms | lost | refused (of sent) | stored per sender: least / median / most | delivered and acked after the senders stopped | closed by server | server CPU |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const r of results) {
+    for (const run of overloadRuns(r)) {
+      for (const s of run.steps) {
+        const a = s.acceptedPerSender;
+        rows.push(
+          `| ${r.name} | ${run.run} | ${s.sockets}${s.connectFailures ? ` (${s.connectFailures} failed)` : ""} | ${rate(s.offeredPerSec)} | ${rate(
+            s.deliveredPerSec,
+          )} | ${perFrame(s)} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} | ${s.lost} | ${s.refused} of ${s.sent} | ${a.min} / ${a.median} / ${a.max} | ${seconds(s.drainedAfterMs)} | ${s.closedByServer} | ${cores(s.serverCpu)} |`,
+        );
+      }
+    }
+  }
+  return rows.join("\n");
+}
+
+/** The load that followed each run at once. */
+function nextLoadTable(results: ServerResult[]): string {
+  const rows = [
+    "| server | run | sockets | all connected after | delivered msg/s | messages per frame | p50 ms | p99 ms | lost | refused | closed by server |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const r of results) {
+    for (const { run, next: s } of overloadRuns(r)) {
+      rows.push(
+        `| ${r.name} | ${run} | ${s.sockets}${s.connectFailures ? ` (${s.connectFailures} failed)` : ""} | ${seconds(s.connectMs)} | ${rate(
+          s.deliveredPerSec,
+        )} | ${perFrame(s)} | ${ms(s.p50)} | ${ms(s.p99)} | ${s.lost} | ${s.refused} | ${s.closedByServer} |`,
+      );
+    }
+  }
+  return rows.join("\n");
+}
+
+/** Deliveries per second, second by second from the start of sending, in thousands. */
+function seriesTable(results: ServerResult[], options: BenchOptions): string {
+  const seconds = Math.ceil((options.stepDurationMs + options.drainMs) / 1000);
+  const head = Array.from({ length: seconds }, (_, i) => `${i}-${i + 1} s`);
+  const rows = [`| server | run | sockets | ${head.join(" | ")} |`, `|---|---|---|${head.map(() => "---|").join("")}`];
+  const k = (n: number | undefined) => ((n ?? 0) / 1000).toFixed(0);
+  for (const r of results) {
+    for (const run of overloadRuns(r)) {
+      for (const s of run.steps) {
+        const cells = Array.from({ length: seconds }, (_, i) => k(s.series.delivered[i]));
+        rows.push(`| ${r.name} | ${run.run} | ${s.sockets} | ${cells.join(" | ")} |`);
       }
     }
   }
@@ -413,6 +472,27 @@ within ${options.drainMs / 1000} s of the end of sending: above saturation, that
 ## Crowd: ${options.crowdSockets} sockets for ${options.stepDurationMs / 1000} s, each offer
 
 ${stepTable(results, (m) => (m.crowd ? [m.crowd] : []))}
+
+## Overload: room sizes ${options.overloadSockets.join(", ")}, ${options.overloadRuns} run(s), each on a fresh server, offer ${options.deflate[0]}
+
+${
+  results.some((r) => overloadRuns(r).length > 0)
+    ? `Each run starts a fresh server, runs each room size for ${options.stepDurationMs / 1000} s (offered more than one room can deliver), then the
+moderate room size at once. Refused messages got \`rate_limited\` and were never stored: they count neither as
+sent for loss nor in the latency, which is over delivered messages only.
+
+${overloadTable(results)}
+
+The next load, right after each run:
+
+${nextLoadTable(results)}
+
+Deliveries per second (thousands, over every receiver), second by second from the start of sending
+(sending stops at ${options.stepDurationMs / 1000} s):
+
+${seriesTable(results, options)}`
+    : "Not run."
+}
 
 ## Join: ${options.joinSockets} sockets opened one after another
 

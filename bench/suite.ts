@@ -2,6 +2,10 @@
 import type { GeneratorPool } from "./load/generator-pool.ts";
 import { type IdleResult, type JoinResult, runIdle, runJoin, runStep, type StepResult } from "./loads.ts";
 import type { BenchOptions, DeflateMode } from "./options.ts";
+
+// The loads that run on the suite's first server, mode by mode.
+const STEP_LOADS: ReadonlySet<string> = new Set(["moderate", "saturation", "crowd"]);
+
 import { type BenchServer, NEGOTIATES_DEFLATE, type ServerName, startServer } from "./servers.ts";
 
 export type SaturationResult = {
@@ -10,6 +14,9 @@ export type SaturationResult = {
   /** Smallest room size whose p99 passed the limit, if any did. */
   p99OverLimitAt: number | undefined;
 };
+
+/** One run of the overload load on a fresh server: each room size above capacity, then the next load. */
+export type OverloadRun = { run: number; steps: StepResult[]; next: StepResult };
 
 /** What one server did with clients offering deflate (`on`) or not (`off`). */
 export type ModeResult = {
@@ -20,6 +27,7 @@ export type ModeResult = {
   crowd?: StepResult;
   join?: JoinResult;
   idle?: IdleResult;
+  overload?: OverloadRun[];
 };
 
 export type ServerResult = {
@@ -41,7 +49,9 @@ export function modesOf(name: ServerName, options: BenchOptions): DeflateMode[] 
   return NEGOTIATES_DEFLATE.has(name) && name !== "before" ? options.deflate : options.deflate.slice(0, 1);
 }
 // The earlier checkout answers one question (are sends slower now?): the crowd step, and the tail pairs.
-const BEFORE_LOADS = new Set(["crowd"]);
+const BEFORE_LOADS = new Set(["crowd", "overload"]);
+// Only Parley refuses what it cannot deliver in time; the others are measured past capacity by saturation.
+const OVERLOAD_SERVERS: ReadonlySet<ServerName> = new Set(["parley", "before"]);
 // The floor shaped like Parley answers another (what do its routing and first frame cost?).
 const FLOOR_APP_LOADS = new Set(["moderate", "join", "idle"]);
 
@@ -64,38 +74,73 @@ export async function runSuite(name: ServerName, options: BenchOptions, pool: Ge
   };
   const only = name === "before" ? BEFORE_LOADS : name === "floorapp" ? FLOOR_APP_LOADS : undefined;
   const loads = new Set<string>(only ? options.loads.filter((l) => only.has(l)) : options.loads);
+  const stepsOn =
+    (server: BenchServer, deflate: boolean) =>
+    (sockets: number, durationMs: number): Promise<StepResult> =>
+      runStep(server, pool, {
+        sockets,
+        rate: options.rate,
+        durationMs,
+        warmupMs: Math.min(options.warmupMs, durationMs / 2),
+        drainMs: options.drainMs,
+        concurrency: options.concurrency,
+        deflate,
+      });
+  const modeOf = (mode: DeflateMode) => {
+    const found = result.modes.find((m) => m.mode === mode);
+    if (found) return found;
+    const added: ModeResult = { mode };
+    result.modes.push(added);
+    return added;
+  };
   try {
-    await withServer(async (server) => {
-      for (const [i, mode] of modesOf(name, options).entries()) {
-        const modeResult: ModeResult = { mode };
-        result.modes.push(modeResult);
-        const deflate = mode === "on";
-        const step = (sockets: number, durationMs: number) =>
-          runStep(server, pool, {
-            sockets,
-            rate: options.rate,
-            durationMs,
-            warmupMs: Math.min(options.warmupMs, durationMs / 2),
-            drainMs: options.drainMs,
-            concurrency: options.concurrency,
-            deflate,
-          });
-        const say = (what: string, s: StepResult) => log(`deflate ${mode}, ${what}: ${describe(s)}`);
-        if (loads.has("moderate")) {
-          modeResult.moderate = await step(options.moderateSockets, options.durationMs);
-          say("moderate", modeResult.moderate);
+    const stepLoads = [...loads].some((l) => STEP_LOADS.has(l));
+    if (stepLoads) {
+      await withServer(async (server) => {
+        for (const [i, mode] of modesOf(name, options).entries()) {
+          const modeResult: ModeResult = { mode };
+          result.modes.push(modeResult);
+          const step = stepsOn(server, mode === "on");
+          const say = (what: string, s: StepResult) => log(`deflate ${mode}, ${what}: ${describe(s)}`);
+          if (loads.has("moderate")) {
+            modeResult.moderate = await step(options.moderateSockets, options.durationMs);
+            say("moderate", modeResult.moderate);
+          }
+          if (loads.has("saturation") && i === 0) {
+            modeResult.saturation = await saturate(options, step, (s) => say(`${s.sockets} sockets`, s));
+          }
+          if (loads.has("crowd")) {
+            modeResult.crowd =
+              modeResult.saturation?.steps.find((s) => s.sockets === options.crowdSockets) ??
+              (await step(options.crowdSockets, options.stepDurationMs));
+            say(`crowd of ${options.crowdSockets}`, modeResult.crowd);
+          }
         }
-        if (loads.has("saturation") && i === 0) {
-          modeResult.saturation = await saturate(options, step, (s) => say(`${s.sockets} sockets`, s));
-        }
-        if (loads.has("crowd")) {
-          modeResult.crowd =
-            modeResult.saturation?.steps.find((s) => s.sockets === options.crowdSockets) ??
-            (await step(options.crowdSockets, options.stepDurationMs));
-          say(`crowd of ${options.crowdSockets}`, modeResult.crowd);
-        }
+      });
+    }
+    // Each overload run on a fresh server: a run must not inherit the last one's backlog or warmth.
+    const overloadMode = modesOf(name, options)[0];
+    if (loads.has("overload") && OVERLOAD_SERVERS.has(name) && overloadMode) {
+      const runs: OverloadRun[] = [];
+      modeOf(overloadMode).overload = runs;
+      for (let run = 1; run <= options.overloadRuns; run++) {
+        await withServer(async (server) => {
+          const step = stepsOn(server, overloadMode === "on");
+          const steps: StepResult[] = [];
+          for (const sockets of options.overloadSockets) {
+            const s = await step(sockets, options.stepDurationMs);
+            log(`deflate ${overloadMode}, overload run ${run}, ${sockets} sockets: ${describe(s)}`);
+            log(
+              `  per second: delivered ${s.series.delivered.join(" ")}; acks ${s.series.acks.join(" ")}; refused ${s.series.refused.join(" ")}`,
+            );
+            steps.push(s);
+          }
+          const next = await step(options.moderateSockets, options.stepDurationMs);
+          log(`deflate ${overloadMode}, overload run ${run}, next load: ${describe(next)}`);
+          runs.push({ run, steps, next });
+        });
       }
-    });
+    }
     // Joins on a fresh server too: a room of 1,000 and its leave storm must not weigh on other loads.
     const joinMode = modesOf(name, options)[0];
     if (loads.has("join") && joinMode) {
@@ -154,6 +199,7 @@ async function saturate(
 export function describe(step: StepResult): string {
   return [
     `${Math.round(step.deliveredPerSec)}/${Math.round(step.offeredPerSec)} msg/s delivered/offered`,
+    `${step.messagesPerFrame.toFixed(1)} msg/frame, refused ${step.refused}, connect ${(step.connectMs / 1000).toFixed(1)} s, drained ${(step.drainedAfterMs / 1000).toFixed(1)} s after`,
     `p50 ${step.p50.toFixed(1)} p99 ${step.p99.toFixed(1)} max ${step.max.toFixed(1)} ms`,
     `lost ${step.lost} dup ${step.duplicated} ooo ${step.outOfOrder}`,
     `cpu server ${step.serverCpu.toFixed(2)} generator ${step.generatorCpu.toFixed(2)}`,

@@ -1,6 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { Backlog } from "./backlog";
+import { DeliveryLag } from "./delivery-lag";
 import { Fanout } from "./fanout";
+import { InputShedding } from "./input-shedding";
 import { type Joiner, readJoiner } from "./joiner";
 import { Members } from "./members";
 import { MessageStore, NotStoredError, type Refused } from "./message-store";
@@ -73,6 +75,11 @@ export class ChatRoom extends DurableObject<Env> {
   readonly #traffic: Traffic;
   readonly #departed = new WeakSet<WebSocket>();
   readonly #fanout: Fanout;
+  readonly #shedding = new InputShedding({ lagMaxMs: LIMITS.shedLagMs, windowMs: LIMITS.shedWindowMs });
+  readonly #deliveryLag = new DeliveryLag({
+    reportMs: LIMITS.receivedReportMs,
+    forgetAfterMs: LIMITS.idleTimeoutMs,
+  });
   readonly #backlog = new Backlog(LIMITS.backlogCharsMax, 4 * LIMITS.backlogCharsMax);
   // Sockets whose reader fell too far behind: closed with 1013 once the flush is done.
   readonly #behind = new WeakSet<WebSocket>();
@@ -99,17 +106,21 @@ export class ChatRoom extends DurableObject<Env> {
       addressOf: (identity) => this.#addressOf(identity),
       removePerson: (identity, code, message) => this.#removePerson(identity, code, message),
     });
-    this.#fanout = new Fanout({
-      sockets: () => this.#roster.sockets(),
-      beforeFlush: () => this.#backlog.measure(this.#roster.sockets()),
-      send: (ws, payload) => this.#trySend(ws, payload),
-      failed: (sockets) => {
-        for (const ws of sockets) {
-          if (this.#behind.has(ws)) this.#disconnect(ws, CLOSE_CODES.tryAgainLater, "too far behind");
-          else this.#disconnect(ws, CLOSE_CODES.internalError, "send failed");
-        }
+    this.#fanout = new Fanout(
+      {
+        sockets: () => this.#roster.sockets(),
+        beforeFlush: () => this.#backlog.measure(this.#roster.sockets()),
+        send: (ws, payload) => this.#trySend(ws, payload),
+        failed: (sockets) => {
+          for (const ws of sockets) {
+            if (this.#behind.has(ws)) this.#disconnect(ws, CLOSE_CODES.tryAgainLater, "too far behind");
+            else this.#disconnect(ws, CLOSE_CODES.internalError, "send failed");
+          }
+        },
+        flushed: (events) => this.#shedding.delivered(events, Date.now()),
       },
-    });
+      { flushCharsMax: LIMITS.flushCharsMax },
+    );
     const open: [WebSocket, Session][] = [];
     for (const ws of ctx.getWebSockets()) {
       const session = readSession(ws);
@@ -298,7 +309,7 @@ export class ChatRoom extends DurableObject<Env> {
       case "received":
         if (!this.#backlog.received(ws, frame.chars, Date.now())) {
           this.#disconnect(ws, CLOSE_CODES.policyViolation, "reported reading more than was sent");
-        }
+        } else this.#deliveryLag.received(ws, this.#backlog.behind(ws), Date.now());
         return;
       case "catchup":
         this.#handleCatchup(ws, session, frame);
@@ -328,6 +339,7 @@ export class ChatRoom extends DurableObject<Env> {
     const now = Date.now();
     this.pruneIdleSockets(now);
     this.#traffic.prune(now);
+    this.#shedding.prune(now);
     const holds = this.#names.prune(now);
     const bans = this.#moderation.prune(now);
     this.#store.prune(now);
@@ -421,6 +433,16 @@ export class ChatRoom extends DurableObject<Env> {
         return;
       }
     }
+    // New text (sends, edits) waits while the room is behind; deletions and moderation never do.
+    if (what === "message" || what === "edit") {
+      const now = Date.now();
+      const lag = Math.max(this.#fanout.lagMs(now), this.#deliveryLag.lagMs(now));
+      const admitted = this.#shedding.admit(session.identity, lag, now);
+      if (!admitted.ok) {
+        this.#rateLimited(ws, "the room is busy: it cannot deliver more in time; send again later", admitted, id);
+        return;
+      }
+    }
     let result: LogEvent | Refused | null;
     try {
       result = write();
@@ -490,7 +512,8 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Edit, delete and moderate: checked against who the person is now, on every frame. */
   #handleChange(ws: WebSocket, session: Session, frame: EditFrame | DeleteFrame | ModerateFrame): void {
-    this.#record(ws, session, frame.id, frame.type === "moderate" ? "moderation" : "change", () => {
+    const what = frame.type === "moderate" ? "moderation" : frame.type === "edit" ? "edit" : "change";
+    this.#record(ws, session, frame.id, what, () => {
       const now = Date.now();
       if (this.#moderation.isBanned(session.identity, now)) {
         this.#removePerson(session.identity, "banned", BANNED);
@@ -548,7 +571,7 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Sends what is queued for it, closes the socket and, if its person has no other socket, announces the leave. */
   #disconnect(ws: WebSocket, code: number, reason: string): void {
-    this.#fanout.flush();
+    this.#fanout.drainTo(ws);
     try {
       ws.close(code, reason);
     } catch {
@@ -562,6 +585,7 @@ export class ChatRoom extends DurableObject<Env> {
     if (this.#departed.has(ws)) return;
     this.#departed.add(ws);
     this.#fanout.remove(ws);
+    this.#deliveryLag.remove(ws);
     const removed = this.#roster.remove(ws);
     const session = removed?.session ?? readSession(ws);
     if (!session) return;
@@ -599,6 +623,7 @@ export class ChatRoom extends DurableObject<Env> {
     }
     try {
       ws.send(payload);
+      this.#deliveryLag.sent(ws, payload.length, Date.now());
       return true;
     } catch (error) {
       console.error("chat-room: send failed; closing socket", this.#roster.get(ws)?.name, error);

@@ -46,6 +46,12 @@ export const LIMITS = {
   receivedReportMs: 2_000,
   /** ...and at once after this many characters. */
   receivedReportChars: 64 * 1024,
+  /** Most characters of frames one fan-out flush sends each socket; the rest goes in the next flush. */
+  flushCharsMax: 64 * 1024,
+  /** When the room's oldest undelivered frame is older than this, writes past each sender's share get `rate_limited`... */
+  shedLagMs: 1_000,
+  /** ...the share being what the room delivered over this window, split among the senders active in it. */
+  shedWindowMs: 2_000,
 } as const;
 
 export const CLOSE_CODES = {

@@ -7,8 +7,12 @@ import type { Protocol } from "./messages.ts";
 export type ClientHooks = {
   /** A payload another socket sent. */
   onDelivery: (text: string) => void;
+  /** One frame (or batch) that carried `messages` deliveries, for messages per frame. */
+  onFrame: (messages: number) => void;
   /** Parley's ack for one of this socket's own messages. */
   onAck: () => void;
+  /** Parley refused one of this socket's own messages (\`rate_limited\`): it is never delivered. */
+  onRefused: (counter: number) => void;
   /** An error frame or a socket error after the client was ready. */
   onError: (reason: string) => void;
   /** The server closed the socket (or it dropped) after it was ready. */
@@ -70,7 +74,11 @@ function speaker(protocol: Exclude<Protocol, "socketio">, index: number): Speake
         send: (ws, text, counter) => ws.send(`{"type":"send","id":"${counter}","text":"${text}"}`),
         receive: (text, hooks) => {
           const frame = JSON.parse(text) as { type: string; frames?: unknown[] };
-          for (const item of frame.type === "batch" ? (frame.frames ?? []) : [frame]) handleParleyFrame(item, hooks);
+          let messages = 0;
+          for (const item of frame.type === "batch" ? (frame.frames ?? []) : [frame]) {
+            if (handleParleyFrame(item, hooks)) messages++;
+          }
+          if (messages > 0) hooks.onFrame(messages);
           return frame.type === "welcome";
         },
       };
@@ -81,7 +89,10 @@ function speaker(protocol: Exclude<Protocol, "socketio">, index: number): Speake
         receive: (text, hooks) => {
           const frame = JSON.parse(text) as { name?: string; message?: string; ready?: boolean };
           // Everyone gets their own messages back; those are not deliveries.
-          if (typeof frame.message === "string" && frame.name !== `u${index}`) hooks.onDelivery(frame.message);
+          if (typeof frame.message === "string" && frame.name !== `u${index}`) {
+            hooks.onDelivery(frame.message);
+            hooks.onFrame(1);
+          }
           return frame.ready === true;
         },
       };
@@ -93,7 +104,10 @@ function speaker(protocol: Exclude<Protocol, "socketio">, index: number): Speake
           ),
         receive: (text, hooks) => {
           const frame = JSON.parse(text) as { type?: string; content?: string };
-          if (frame.type === "add" && typeof frame.content === "string") hooks.onDelivery(frame.content);
+          if (frame.type === "add" && typeof frame.content === "string") {
+            hooks.onDelivery(frame.content);
+            hooks.onFrame(1);
+          }
           return frame.type === "all";
         },
       };
@@ -105,6 +119,7 @@ function speaker(protocol: Exclude<Protocol, "socketio">, index: number): Speake
           // The floor shaped like Parley (wrangler.app.toml) greets each socket first.
           if (text.startsWith('{"type":"welcome"')) return true;
           hooks.onDelivery(text);
+          hooks.onFrame(1);
           return false;
         },
       };
@@ -191,11 +206,18 @@ function reportReceived(ws: WebSocket): (chars: number) => void {
   };
 }
 
-function handleParleyFrame(item: unknown, hooks: ClientHooks): void {
-  const frame = item as { type?: string; text?: unknown; code?: unknown };
-  if (frame.type === "message" && typeof frame.text === "string") hooks.onDelivery(frame.text);
-  else if (frame.type === "ack") hooks.onAck();
-  else if (frame.type === "error") hooks.onError(String(frame.code));
+/** Handles one of Parley's frames; true when it was a delivery. */
+function handleParleyFrame(item: unknown, hooks: ClientHooks): boolean {
+  const frame = item as { type?: string; text?: unknown; code?: unknown; id?: unknown };
+  if (frame.type === "message" && typeof frame.text === "string") {
+    hooks.onDelivery(frame.text);
+    return true;
+  }
+  if (frame.type === "ack") hooks.onAck();
+  else if (frame.type === "error" && frame.code === "rate_limited" && typeof frame.id === "string") {
+    hooks.onRefused(Number(frame.id));
+  } else if (frame.type === "error") hooks.onError(String(frame.code));
+  return false;
 }
 
 function openSocketIo(url: string, room: string, hooks: ClientHooks, options: ClientOptions): Promise<BenchClient> {
@@ -218,7 +240,10 @@ function openSocketIo(url: string, room: string, hooks: ClientHooks, options: Cl
       socket.close();
       reject(new Error("connect timed out"));
     }, CONNECT_TIMEOUT_MS);
-    socket.on("message", (text: string) => hooks.onDelivery(text));
+    socket.on("message", (text: string) => {
+      hooks.onDelivery(text);
+      hooks.onFrame(1);
+    });
     socket.on("disconnect", (reason) => {
       if (reason !== "io client disconnect") hooks.onClose(1006);
     });

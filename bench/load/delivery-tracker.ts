@@ -6,6 +6,9 @@ const COUNTER_SPAN = 2 ** 21;
 
 export type Totals = { delivered: number; duplicated: number; outOfOrder: number; inWindow: number };
 
+/** Counters each sender's messages were refused with, by global socket index: never delivered. */
+export type Refused = ReadonlyMap<number, ReadonlySet<number>>;
+
 export class DeliveryTracker {
   /** The next counter expected from each sender, by global socket index. */
   readonly #next: Int32Array;
@@ -40,11 +43,17 @@ export class DeliveryTracker {
     if (sentAt >= window.recordFrom) record(h, now - sentAt);
   }
 
-  /** Messages from others never received, given how many each sender sent. */
-  lost(sent: number[], self: number): number {
-    let lost = this.#missing.size;
+  /** Messages from others never received, given how many each sender sent and which were refused. */
+  lost(sent: number[], self: number, refused: Refused = new Map()): number {
+    let lost = 0;
+    for (const key of this.#missing) {
+      const sender = Math.floor(key / COUNTER_SPAN);
+      if (!refused.get(sender)?.has(key % COUNTER_SPAN)) lost++;
+    }
     for (let s = 0; s < sent.length; s++) {
-      if (s !== self) lost += Math.max(0, (sent[s] ?? 0) - (this.#next[s] ?? 0));
+      if (s === self) continue;
+      const gone = refused.get(s);
+      for (let c = this.#next[s] ?? 0; c < (sent[s] ?? 0); c++) if (!gone?.has(c)) lost++;
     }
     return lost;
   }

@@ -2,11 +2,12 @@
 // tracks what arrives. Driven over IPC by generator-pool.ts.
 
 import { type BenchClient, openClient } from "./clients.ts";
-import { DeliveryTracker, type Totals } from "./delivery-tracker.ts";
+import { DeliveryTracker, type Refused, type Totals } from "./delivery-tracker.ts";
 import { newHistogram } from "./histogram.ts";
 import type { Command, Protocol, Reply } from "./messages.ts";
 
-type Member = { index: number; client: BenchClient; tracker: DeliveryTracker; sent: number };
+type Member = { index: number; client: BenchClient; tracker: DeliveryTracker; sent: number; refused: number[] };
+type Series = { delivered: number[]; acks: number[]; refused: number[] };
 
 const now = () => performance.timeOrigin + performance.now();
 const reply = (message: Reply) => process.send?.(message);
@@ -17,7 +18,17 @@ let lastFrameAt = now();
 let histogram = newHistogram();
 let totals: Totals = { delivered: 0, duplicated: 0, outOfOrder: 0, inWindow: 0 };
 let acks = 0;
+let refused = 0;
+let frames = 0;
 let errors = 0;
+let series: Series = { delivered: [], acks: [], refused: [] };
+let sendingFrom = Number.POSITIVE_INFINITY;
+// Seconds of sending and draining a series covers at most.
+const SERIES_SECONDS = 120;
+const count = (bins: number[], at: number) => {
+  const second = Math.floor((at - sendingFrom) / 1000);
+  if (second >= 0 && second < SERIES_SECONDS) bins[second] = (bins[second] ?? 0) + 1;
+};
 let closeCodes: Record<string, number> = {};
 let window = { recordFrom: Number.POSITIVE_INFINITY, end: Number.POSITIVE_INFINITY };
 let cpuAtStart = process.cpuUsage();
@@ -34,17 +45,31 @@ async function connect(command: Extract<Command, { cmd: "connect" }>): Promise<v
     for (let index = queue.shift(); index !== undefined && now() < giveUpAt; index = queue.shift()) {
       const tracker = new DeliveryTracker(command.total);
       const born = generation;
+      const own: number[] = [];
       const hooks = {
         onDelivery: (text: string) => {
           if (born !== generation) return;
           const at = now();
           lastFrameAt = at;
           tracker.receive(text, at, window, totals, histogram);
+          count(series.delivered, at);
+        },
+        onFrame: () => {
+          if (born !== generation) return;
+          frames++;
         },
         onAck: () => {
           if (born !== generation) return;
           lastFrameAt = now();
           acks++;
+          count(series.acks, lastFrameAt);
+        },
+        onRefused: (counter: number) => {
+          if (born !== generation) return;
+          lastFrameAt = now();
+          refused++;
+          own.push(counter);
+          count(series.refused, lastFrameAt);
         },
         onError: () => {
           if (born !== generation) return;
@@ -57,7 +82,7 @@ async function connect(command: Extract<Command, { cmd: "connect" }>): Promise<v
       };
       try {
         const client = await openClient(command.protocol, command.url, command.room, index, hooks, command);
-        members.push({ index, client, tracker, sent: 0 });
+        members.push({ index, client, tracker, sent: 0, refused: own });
       } catch (error) {
         failed++;
         firstError ??= String(error);
@@ -91,6 +116,7 @@ function run(command: Extract<Command, { cmd: "run" }>): void {
   const { startAt, durationMs, warmupMs, rate, total } = command;
   const end = startAt + durationMs;
   window = { recordFrom: startAt + warmupMs, end };
+  sendingFrom = startAt;
   cpuAtStart = process.cpuUsage();
   const n = members.length;
   const dueAt = (j: number) => {
@@ -115,13 +141,21 @@ function run(command: Extract<Command, { cmd: "run" }>): void {
   setTimeout(tick, Math.max(0, startAt - now()));
 }
 
-async function drain(sent: number[], deadline: number): Promise<void> {
+async function answers(deadline: number): Promise<void> {
   const ownSent = members.reduce((sum, m) => sum + m.sent, 0);
-  const allSent = sent.reduce((sum, count) => sum + count, 0);
-  const expected = members.reduce((sum, m) => sum + allSent - (sent[m.index] ?? 0), 0);
-  const done = () => totals.delivered >= expected && (protocol !== "parley" || acks >= ownSent);
+  while (protocol === "parley" && acks + refused < ownSent && now() < deadline) await sleep(25);
+  reply({ ev: "answered", refused: members.filter((m) => m.refused.length > 0).map((m) => [m.index, m.refused]) });
+}
+
+async function drain(sent: number[], refusedBySender: [number, number[]][], deadline: number): Promise<void> {
+  const ownSent = members.reduce((sum, m) => sum + m.sent, 0);
+  const gone: Refused = new Map(refusedBySender.map(([index, counters]) => [index, new Set(counters)]));
+  const accepted = sent.map((count, index) => count - (gone.get(index)?.size ?? 0));
+  const allAccepted = accepted.reduce((sum, count) => sum + count, 0);
+  const expected = members.reduce((sum, m) => sum + allAccepted - (accepted[m.index] ?? 0), 0);
+  const done = () => totals.delivered >= expected && (protocol !== "parley" || acks + refused >= ownSent);
   while (!done() && now() < deadline) await sleep(25);
-  const lost = members.reduce((sum, m) => sum + m.tracker.lost(sent, m.index), 0);
+  const lost = members.reduce((sum, m) => sum + m.tracker.lost(sent, m.index, gone), 0);
   reply({
     ev: "drained",
     histogram,
@@ -129,7 +163,10 @@ async function drain(sent: number[], deadline: number): Promise<void> {
     expected,
     lost,
     acks,
+    refused,
     errors,
+    frames,
+    series,
     cpuSeconds: cpuSince(cpuAtStart),
   });
 }
@@ -143,7 +180,11 @@ async function close(): Promise<void> {
   histogram = newHistogram();
   totals = { delivered: 0, duplicated: 0, outOfOrder: 0, inWindow: 0 };
   acks = 0;
+  refused = 0;
+  frames = 0;
   errors = 0;
+  series = { delivered: [], acks: [], refused: [] };
+  sendingFrom = Number.POSITIVE_INFINITY;
   window = { recordFrom: Number.POSITIVE_INFINITY, end: Number.POSITIVE_INFINITY };
   await sleep(200);
   const closedByServer = Object.values(codes).reduce((sum, n) => sum + n, 0);
@@ -168,8 +209,11 @@ process.on("message", (command: Command) => {
     case "run":
       run(command);
       return;
+    case "answers":
+      void answers(command.deadline);
+      return;
     case "drain":
-      void drain(command.sent, command.deadline);
+      void drain(command.sent, command.refused, command.deadline);
       return;
     case "close":
       void close();

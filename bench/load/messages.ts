@@ -21,7 +21,9 @@ export type Command =
     }
   | { cmd: "quiet"; quietMs: number; timeoutMs: number }
   | { cmd: "run"; startAt: number; durationMs: number; warmupMs: number; rate: number; total: number }
-  | { cmd: "drain"; sent: number[]; deadline: number }
+  /** Waits until every own message has its ack or refusal (or the deadline), then names the refused ones. */
+  | { cmd: "answers"; deadline: number }
+  | { cmd: "drain"; sent: number[]; refused: [number, number[]][]; deadline: number }
   | { cmd: "close" };
 
 /** Delivery counts of one generator, over every receiver it holds. */
@@ -35,7 +37,13 @@ export type DeliveryReport = {
   duplicated: number;
   outOfOrder: number;
   acks: number;
+  /** Own messages refused \`rate_limited\`: never stored, so never delivered. */
+  refused: number;
   errors: number;
+  /** Frames (or batches) that carried at least one delivery. */
+  frames: number;
+  /** Per second from the start of sending: deliveries, acks and refusals. */
+  series: { delivered: number[]; acks: number[]; refused: number[] };
   /** CPU seconds this process used from the run's start until its report. */
   cpuSeconds: number;
 };
@@ -53,6 +61,7 @@ export type Reply =
     }
   | { ev: "quiet"; idle: boolean }
   | { ev: "sent"; sent: [number, number][]; cpuSeconds: number }
+  | { ev: "answered"; refused: [number, number[]][] }
   | ({ ev: "drained" } & DeliveryReport)
   /** `closedByServer`: sockets the server closed (or that dropped) before the bench closed them. */
   | { ev: "closed"; closedByServer: number; closeCodes: Record<string, number> };
