@@ -45,6 +45,10 @@ export default defineConfig({
         test: { name: "worker-jwt", include: ["test/worker-jwt/**/*.test.ts"], testTimeout: 20_000 },
       },
       {
+        // Plain Node: logic that needs no runtime (the page's connection, with a fake socket and fake timers).
+        test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
+      },
+      {
         // Real processes: wrangler dev, Chromium, the bench. One file at a time on 2 cores.
         test: {
           name: "e2e",

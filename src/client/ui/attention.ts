@@ -1,4 +1,4 @@
-import { readJson, writeJson } from "./browser-store";
+import { readJson, writeJson } from "../store/browser-store";
 
 // Whether the person is looking at the room, what they have read, and the
 // unread count in the tab title. Away means the tab is hidden or the window

@@ -1,4 +1,4 @@
-import { readText, writeText } from "./browser-store";
+import { readText, writeText } from "../store/browser-store";
 
 // Desktop notifications, opt-in: permission is asked only when the person
 // clicks "Notify me", never on load. Once on, a mention notifies, and so does

@@ -1,6 +1,6 @@
+import { splitLinks } from "../text/linkify";
+import { findMentions } from "../text/mentions";
 import { el } from "./dom";
-import { splitLinks } from "./linkify";
-import { findMentions } from "./mentions";
 
 // Links and mentions as DOM nodes built with textContent: the text is never parsed as HTML.
 

@@ -1,4 +1,4 @@
-import { LIMITS } from "../protocol";
+import { type ClientMessage, LIMITS } from "../../protocol";
 
 /**
  * Tells the room how much of what it sent this socket has arrived
@@ -31,6 +31,6 @@ export class ReceivedReporter {
   #report(): void {
     if (this.#chars === this.#reported) return;
     this.#reported = this.#chars;
-    this.#send(JSON.stringify({ type: "received", chars: this.#chars }));
+    this.#send(JSON.stringify({ type: "received", chars: this.#chars } satisfies ClientMessage));
   }
 }

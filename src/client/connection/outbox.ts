@@ -1,5 +1,9 @@
-import type { ModerationAction } from "../protocol";
-import { isRecord, readJson, writeJson } from "./browser-store";
+import type { ModerationAction } from "../../protocol";
+
+/** Where the outbox is kept: localStorage on the page (read defensively, never throwing), a Map in tests. */
+export type JsonStore = { read(key: string): unknown; write(key: string, value: unknown): void };
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** A change to the room's log this person asked for: it waits its turn behind their messages. */
 export type Change =
@@ -55,8 +59,8 @@ function parseChange(v: unknown): Change | null {
   return isTarget(minutes) ? { type: "moderate", action, name, minutes } : { type: "moderate", action, name };
 }
 
-function load(key: string): OutboxEntry[] {
-  const raw = readJson(key);
+function load(store: JsonStore, key: string): OutboxEntry[] {
+  const raw = store.read(key);
   return Array.isArray(raw) ? raw.map(parseEntry).filter((e): e is OutboxEntry => e !== null) : [];
 }
 
@@ -70,12 +74,14 @@ function load(key: string): OutboxEntry[] {
  * one room do not erase each other's messages.
  */
 export class Outbox {
+  readonly #store: JsonStore;
   readonly #key: string;
   readonly #entries: OutboxEntry[];
 
-  constructor(room: string) {
+  constructor(room: string, store: JsonStore) {
+    this.#store = store;
     this.#key = `parley:outbox:${room}`;
-    this.#entries = load(this.#key);
+    this.#entries = load(store, this.#key);
   }
 
   /** In the order they were written. */
@@ -113,7 +119,7 @@ export class Outbox {
   }
 
   #persist(id: string, entry: OutboxEntry | null): void {
-    const stored = load(this.#key);
+    const stored = load(this.#store, this.#key);
     const index = stored.findIndex((e) => e.id === id);
     if (entry === null) {
       if (index >= 0) stored.splice(index, 1);
@@ -123,6 +129,6 @@ export class Outbox {
       if (index >= 0) stored[index] = kept;
       else stored.push(kept);
     }
-    writeJson(this.#key, stored);
+    this.#store.write(this.#key, stored);
   }
 }

@@ -12,12 +12,13 @@ export class OnlineList {
   readonly #count = byId("online-count", HTMLElement);
   readonly #me: () => string;
   readonly #moderator: () => boolean;
+  readonly #actions: OnlineActions;
   #last: OnlineSnapshot = { online: [], onlineCount: 0 };
-  actions: OnlineActions = { kick() {}, ban() {} };
 
-  constructor(me: () => string, moderator: () => boolean) {
+  constructor(me: () => string, moderator: () => boolean, actions: OnlineActions) {
     this.#me = me;
     this.#moderator = moderator;
+    this.#actions = actions;
   }
 
   show(snapshot: OnlineSnapshot = this.#last): void {
@@ -33,8 +34,8 @@ export class OnlineList {
       if (moderator && !me) {
         const bar = el("span", "person-actions");
         bar.append(
-          labelledButton("Kick", () => this.actions.kick(name)),
-          labelledButton("Ban", () => this.actions.ban(name)),
+          labelledButton("Kick", () => this.#actions.kick(name)),
+          labelledButton("Ban", () => this.#actions.ban(name)),
         );
         item.append(bar);
       }

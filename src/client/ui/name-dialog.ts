@@ -1,4 +1,4 @@
-import { parseName } from "../protocol";
+import { parseName } from "../../protocol";
 import { byId } from "./dom";
 
 // "Your name" and "Enter": the first time in a room (in the page, nothing
@@ -18,10 +18,9 @@ export class NameDialog {
   readonly #input = byId("name-input", HTMLInputElement);
   readonly #error = byId("name-error", HTMLElement);
   readonly #cancel = byId("name-cancel", HTMLButtonElement);
-  /** A valid name, trimmed: the person pressed Enter. */
-  onName: (name: string) => void = () => {};
 
-  constructor() {
+  /** `chosen`: a valid name, trimmed; the person pressed Enter. */
+  constructor(chosen: (name: string) => void) {
     this.#form.addEventListener("submit", (event) => {
       event.preventDefault();
       const name = parseName(this.#input.value);
@@ -30,7 +29,7 @@ export class NameDialog {
         return;
       }
       this.#say("");
-      this.onName(name.value);
+      chosen(name.value);
     });
     this.#cancel.addEventListener("click", () => this.close());
     this.#input.addEventListener("input", () => this.#input.removeAttribute("aria-invalid"));

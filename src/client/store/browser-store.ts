@@ -37,3 +37,6 @@ export function writeText(key: string, value: string): void {
 
 export const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** readJson and writeJson as one store (the outbox is given it, so tests can give it a Map). */
+export const localJson = { read: readJson, write: writeJson };

@@ -1,6 +1,6 @@
-import { canonicalRoom, privateRoomName } from "../room-name";
-import { byId, el } from "./dom";
-import { recentRooms } from "./recent-rooms";
+import { canonicalRoom, privateRoomName } from "../../room-name";
+import { recentRooms } from "../store/recent-rooms";
+import { byId, el } from "../ui/dom";
 
 const form = byId("join-form", HTMLFormElement);
 const input = byId("room-input", HTMLInputElement);

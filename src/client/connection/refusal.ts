@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../protocol";
+import type { ErrorCode } from "../../protocol";
 
 // Why the page cannot be in the room, and what it does about it. The room
 // says so in an `error` frame before closing; when a socket closes before its
@@ -27,15 +27,20 @@ export function refusalKind(code: string): RefusalKind | null {
 /** Refusals a room sends as an `error` frame without an id, just before it closes the socket. */
 export const isJoinRefusal = (code: ErrorCode): boolean => refusalKind(code) !== null;
 
+/** The part of a `fetch` response `askWhy` reads. */
+export type WhyResponse = { status: number; headers: { get(name: string): string | null }; json(): Promise<unknown> };
+/** The browser's `fetch`, or a fake in tests. */
+export type Fetch = (url: URL, init: { cache: "no-store"; credentials: "same-origin" }) => Promise<WhyResponse>;
+
 /**
  * Asks the socket URL with a plain GET why an upgrade would be refused.
  * "passing" when it would be accepted now (426) or the answer says nothing
  * usable; "unreachable" when the server did not answer at all.
  */
-export async function askWhy(socketUrl: URL): Promise<Refusal | "passing" | "unreachable"> {
+export async function askWhy(socketUrl: URL, fetch: Fetch): Promise<Refusal | "passing" | "unreachable"> {
   const url = new URL(socketUrl);
   url.protocol = url.protocol === "wss:" ? "https:" : "http:";
-  let response: Response;
+  let response: WhyResponse;
   try {
     response = await fetch(url, { cache: "no-store", credentials: "same-origin" });
   } catch {

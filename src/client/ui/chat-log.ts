@@ -1,16 +1,12 @@
-import type { ChatMessage, ModerationEvent } from "../protocol";
-import { dayLabel, sameDay, setTime } from "./day-format";
+import type { ChatMessage, ModerationEvent } from "../../protocol";
+import type { OutboxEntry } from "../connection";
+import { dayLabel, sameDay } from "../text/day-format";
+import { mentions } from "../text/mentions";
+import { moderationText } from "../text/moderation-text";
 import { el } from "./dom";
-import { mentions } from "./mentions";
-import { messageItem, setActions, showDeleted, showEdited } from "./message-item";
-import type { OutboxEntry } from "./outbox";
-
-// Messages from one person within this long of each other share a header.
-const GROUP_WINDOW_MS = 5 * 60_000;
-// "At the bottom" allows for rounding and a line of slack.
-const FOLLOW_SLACK_PX = 48;
-// Earlier messages are asked for this close to the top, before the reader hits it.
-const NEAR_TOP_PX = 300;
+import { addDayLine, addNewDivider, dropRepeatedDay, regroup } from "./log-grouping";
+import { LogScroll } from "./log-scroll";
+import { messageItem, ownItem, setActions, showDeleted, showEdited, showSent, showUnsent } from "./message-item";
 
 export type LogActions = {
   /** On a message the room refused. */
@@ -25,16 +21,9 @@ export type LogActions = {
 /** Who may do what to a stored message. */
 export type LogPolicy = { mine(name: string): boolean; moderator(): boolean };
 
+export type LogParts = { list: HTMLOListElement; scroller: HTMLElement; jump: HTMLButtonElement };
+
 type Stored = { item: HTMLLIElement; name: string; text: string; deleted: boolean };
-
-const MODERATION_VERBS = { kick: "removed", ban: "banned", unban: "unbanned" } as const;
-
-/** "Mallory was banned by Alice". */
-export function moderationText(event: Pick<ModerationEvent, "action" | "name" | "by">): string {
-  return `${event.name} was ${MODERATION_VERBS[event.action]} by ${event.by}`;
-}
-
-const sentence = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? "" : "."}`;
 
 /**
  * The message log. Stored messages are in `seq` order, the room's one order,
@@ -45,38 +34,23 @@ const sentence = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(
  */
 export class ChatLog {
   readonly #list: HTMLOListElement;
-  readonly #scroller: HTMLElement;
-  readonly #jump: HTMLButtonElement;
+  readonly #scroll: LogScroll;
   readonly #unsent = new Map<string, HTMLLIElement>();
   readonly #seen = new Set<number>();
   readonly #stored = new Map<number, Stored>();
-  #following = true;
   #divider: HTMLLIElement | null = null;
   #beginning: HTMLLIElement | null = null;
   readonly myName: () => string;
-  actions: LogActions = { retry() {}, edit() {}, discard() {}, editMessage() {}, deleteMessage() {} };
-  policy: LogPolicy = { mine: () => false, moderator: () => false };
-  /** Called when the reader is near the top of what is loaded. */
-  onNearTop: () => void = () => {};
+  readonly policy: LogPolicy;
+  readonly #actions: LogActions;
 
-  constructor(list: HTMLOListElement, scroller: HTMLElement, jump: HTMLButtonElement, myName: () => string) {
+  /** `nearTop` is called when the reader is near the top of what is loaded. */
+  constructor(parts: LogParts, myName: () => string, policy: LogPolicy, actions: LogActions, nearTop: () => void) {
     this.myName = myName;
-    this.#list = list;
-    this.#scroller = scroller;
-    this.#jump = jump;
-    scroller.addEventListener("scroll", () => {
-      this.#following = this.#atBottom();
-      if (this.#following) jump.hidden = true;
-      if (scroller.scrollTop < NEAR_TOP_PX) this.onNearTop();
-    });
-    jump.addEventListener("click", () => this.scrollToEnd());
-    // The log's box changes (composer grows, window resizes, text rewraps):
-    // stay pinned to the end when the reader was there.
-    const repin = new ResizeObserver(() => {
-      if (this.#following) this.#pin();
-    });
-    repin.observe(scroller);
-    repin.observe(list);
+    this.policy = policy;
+    this.#actions = actions;
+    this.#list = parts.list;
+    this.#scroll = new LogScroll(parts.scroller, parts.list, parts.jump, nearTop);
   }
 
   /** A stored message; ignored if this seq is already shown. Returns whether it mentions this person. */
@@ -91,8 +65,10 @@ export class ChatLog {
   prependOlder(messages: ChatMessage[]): void {
     const fresh = messages.filter((m) => !this.#seen.has(m.seq));
     if (fresh.length === 0) return;
-    const s = this.#scroller;
-    const fromBottom = s.scrollHeight - s.scrollTop;
+    this.#scroll.keepPlace(() => this.#prepend(fresh));
+  }
+
+  #prepend(fresh: ChatMessage[]): void {
     let anchor = this.#list.firstElementChild;
     if (anchor === this.#beginning) anchor = anchor?.nextElementSibling ?? null;
     const items: HTMLLIElement[] = [];
@@ -106,29 +82,18 @@ export class ChatLog {
       this.#list.insertBefore(item, anchor);
       items.push(item);
     }
-    // The day the old part started on may continue from the earlier messages: one separator, not two.
-    const firstOld = anchor?.classList.contains("day") ? anchor.nextElementSibling : null;
-    if (anchor?.classList.contains("day") && firstOld instanceof HTMLLIElement && previousTs !== null) {
-      if (sameDay(previousTs, Number(firstOld.dataset.ts))) anchor.remove();
-    }
-    for (const item of items) this.#regroup(item);
+    if (previousTs !== null) dropRepeatedDay(anchor, previousTs);
+    for (const item of items) regroup(item);
     const next = items.at(-1)?.nextElementSibling;
-    if (next instanceof HTMLLIElement) this.#regroup(next);
-    s.scrollTop = s.scrollHeight - fromBottom;
+    if (next instanceof HTMLLIElement) regroup(next);
   }
 
   /** The beginning of the room: nothing is earlier. */
   markBeginning(text: string): void {
     if (this.#beginning) return;
-    const s = this.#scroller;
-    const fromBottom = s.scrollHeight - s.scrollTop;
-    this.#beginning = el("li", "beginning", text);
-    this.#list.prepend(this.#beginning);
-    if (!this.#following) s.scrollTop = s.scrollHeight - fromBottom;
-  }
-
-  hasBeginning(): boolean {
-    return this.#beginning !== null;
+    const beginning = el("li", "beginning", text);
+    this.#beginning = beginning;
+    this.#scroll.keepPlace(() => this.#list.prepend(beginning), true);
   }
 
   /** The seq of the earliest message shown, or null when none is. */
@@ -140,7 +105,7 @@ export class ChatLog {
 
   /** Whether the reader is at the top (nothing loaded above, or the log does not fill its box). */
   nearTop(): boolean {
-    return this.#scroller.scrollTop < NEAR_TOP_PX;
+    return this.#scroll.nearTop();
   }
 
   /** The newest message of this person that may still be edited. */
@@ -183,11 +148,6 @@ export class ChatLog {
     return item;
   }
 
-  /** Whether this seq is on the page (a message or a line). */
-  has(seq: number): boolean {
-    return this.#seen.has(seq);
-  }
-
   /** Empties the stored part (the room was wiped); unsent messages stay. */
   reset(): void {
     const unsent = new Set(this.#unsent.values());
@@ -208,38 +168,27 @@ export class ChatLog {
     let item = this.#unsent.get(entry.id);
     if (!item) {
       if (stored && this.#seen.has(stored.seq)) return;
-      item = messageItem(this.myName(), entry.text, entry.ts, true, this.myName());
-      item.append(el("span", "delivery"));
+      item = ownItem(this.myName(), entry.text, entry.ts);
       this.#unsent.set(entry.id, item);
-      // Sending is a reason to look at the end of the conversation.
-      this.#following = true;
+      this.#scroll.follow();
       this.#insert(item, null);
     }
-    const delivery = item.querySelector(".delivery");
-    item.querySelector(".failure")?.remove();
     if (stored) {
       this.#unsent.delete(entry.id);
       this.#seen.add(stored.seq);
-      item.dataset.seq = String(stored.seq);
-      item.dataset.state = "sent";
-      // The room's clock and order, not this browser's.
-      item.dataset.ts = String(stored.ts);
-      const time = item.querySelector("time");
-      if (time) setTime(time, stored.ts);
-      if (delivery) delivery.textContent = "Sent";
-      // Under the name the room stored it with (it may have changed while it waited).
-      item.dataset.sender = this.myName();
-      const sender = item.querySelector(".sender");
-      if (sender) sender.textContent = this.myName();
+      showSent(item, stored, this.myName());
       const record = { item, name: this.myName(), text: entry.text, deleted: false };
       this.#stored.set(stored.seq, record);
       this.#setActions(stored.seq, record);
       this.#placeStored(item);
       return;
     }
-    item.dataset.state = entry.state;
-    if (delivery) delivery.textContent = entry.state === "failed" ? "Not sent" : "Sending…";
-    if (entry.state === "failed") item.append(this.#failure(entry));
+    const { id, text } = entry;
+    showUnsent(item, entry, {
+      retry: () => this.#actions.retry(id),
+      edit: () => this.#actions.edit(id, text),
+      discard: () => this.#actions.discard(id),
+    });
   }
 
   /** Removes an unsent message (after Edit or Discard). */
@@ -249,7 +198,7 @@ export class ChatLog {
     this.#unsent.delete(id);
     const next = item.nextElementSibling;
     item.remove();
-    if (next instanceof HTMLLIElement) this.#regroup(next);
+    if (next instanceof HTMLLIElement) regroup(next);
   }
 
   /** A join or leave line, or any other notice; returns it so it can be updated in place. */
@@ -269,37 +218,11 @@ export class ChatLog {
   /** Puts "New since you left" before the first message from someone else after `seq`; none if there is none. */
   markNewAfter(seq: number): void {
     this.#divider?.remove();
-    this.#divider = null;
-    for (const item of this.#list.querySelectorAll<HTMLLIElement>("li.message[data-seq]:not(.mine)")) {
-      if (Number(item.dataset.seq) <= seq) continue;
-      const divider = el("li", "divider", "New since you left");
-      const before = item.previousElementSibling?.classList.contains("day") ? item.previousElementSibling : item;
-      this.#list.insertBefore(divider, before);
-      this.#divider = divider;
-      this.#regroup(item);
-      return;
-    }
+    this.#divider = addNewDivider(this.#list, seq);
   }
 
   scrollToEnd(): void {
-    this.#following = true;
-    this.#jump.hidden = true;
-    this.#pin();
-  }
-
-  #failure(entry: OutboxEntry): HTMLElement {
-    const failure = el("p", "failure");
-    failure.append(el("span", "reason", sentence(entry.error ?? "the room refused this message")));
-    const button = (label: string, onClick: () => void) => {
-      const b = el("button", "secondary small", label);
-      b.type = "button";
-      b.addEventListener("click", onClick);
-      failure.append(" ", b);
-    };
-    if (entry.retryable) button("Retry", () => this.actions.retry(entry.id));
-    button("Edit", () => this.actions.edit(entry.id, entry.text));
-    button("Discard", () => this.actions.discard(entry.id));
-    return failure;
+    this.#scroll.toEnd();
   }
 
   /** Inserts a stored message at its seq, with a day separator when the day changes. */
@@ -321,26 +244,17 @@ export class ChatLog {
     }
     const oldNext = item.nextElementSibling;
     this.#insert(item, before);
-    if (oldNext instanceof HTMLLIElement && oldNext !== item) this.#regroup(oldNext);
-    const ts = Number(item.dataset.ts);
-    const lastMessage = this.#previousMessage(item);
-    if (!lastMessage || !sameDay(Number(lastMessage.dataset.ts), ts)) {
-      const separator = item.previousElementSibling;
-      if (!separator?.classList.contains("day")) {
-        this.#list.insertBefore(el("li", "day", dayLabel(ts)), item);
-        this.#regroup(item);
-      }
-    }
+    if (oldNext instanceof HTMLLIElement && oldNext !== item) regroup(oldNext);
+    addDayLine(item);
   }
 
   #insert(item: HTMLLIElement, before: Element | null): void {
-    const follow = this.#following || this.#atBottom();
-    this.#list.insertBefore(item, before);
-    this.#regroup(item);
-    const next = item.nextElementSibling;
-    if (next instanceof HTMLLIElement) this.#regroup(next);
-    if (follow) this.#pin();
-    else if (item.classList.contains("message")) this.#jump.hidden = false;
+    this.#scroll.insert(item, () => {
+      this.#list.insertBefore(item, before);
+      regroup(item);
+      const next = item.nextElementSibling;
+      if (next instanceof HTMLLIElement) regroup(next);
+    });
   }
 
   #firstUnsent(): HTMLLIElement | null {
@@ -355,29 +269,6 @@ export class ChatLog {
       if (item === after) found = true;
     }
     return null;
-  }
-
-  #previousMessage(item: HTMLLIElement): HTMLLIElement | null {
-    let previous = item.previousElementSibling;
-    while (previous && !(previous instanceof HTMLLIElement && previous.dataset.seq !== undefined)) {
-      previous = previous.previousElementSibling;
-    }
-    return previous;
-  }
-
-  /** One header per run of messages from one person, unless something (a notice, a day) comes between. */
-  #regroup(item: HTMLLIElement): void {
-    if (!item.classList.contains("message")) return;
-    const previous = item.previousElementSibling;
-    const grouped =
-      previous instanceof HTMLLIElement &&
-      previous.classList.contains("message") &&
-      previous.dataset.sender === item.dataset.sender &&
-      previous.classList.contains("mine") === item.classList.contains("mine") &&
-      Math.abs(Number(item.dataset.ts) - Number(previous.dataset.ts)) < GROUP_WINDOW_MS;
-    item.classList.toggle("continued", grouped);
-    // Shown once per group, but still read out with every message.
-    item.querySelector(".meta")?.classList.toggle("visually-hidden", grouped);
   }
 
   #storedItem(message: ChatMessage, mine: boolean): { item: HTMLLIElement; mentioned: boolean } {
@@ -398,19 +289,10 @@ export class ChatLog {
   #setActions(seq: number, stored: Stored): void {
     const actions: { label: string; run: () => void }[] = [];
     const mine = this.policy.mine(stored.name);
-    if (mine) actions.push({ label: "Edit", run: () => this.actions.editMessage(seq, stored.text) });
+    if (mine) actions.push({ label: "Edit", run: () => this.#actions.editMessage(seq, stored.text) });
     if (mine || this.policy.moderator()) {
-      actions.push({ label: "Delete", run: () => this.actions.deleteMessage(seq, stored.name) });
+      actions.push({ label: "Delete", run: () => this.#actions.deleteMessage(seq, stored.name) });
     }
     setActions(stored.item, actions);
-  }
-
-  #atBottom(): boolean {
-    const s = this.#scroller;
-    return s.scrollHeight - s.scrollTop - s.clientHeight <= FOLLOW_SLACK_PX;
-  }
-
-  #pin(): void {
-    this.#scroller.scrollTop = this.#scroller.scrollHeight;
   }
 }

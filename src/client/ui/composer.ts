@@ -1,5 +1,5 @@
-import { charLength, LIMITS } from "../protocol";
-import { readText, writeText } from "./browser-store";
+import { charLength, LIMITS } from "../../protocol";
+import { readText, writeText } from "../store/browser-store";
 
 // The message box: Enter sends, Shift+Enter breaks the line; the draft is
 // kept per room so a reload or a closed tab does not lose it; a counter shows
@@ -23,18 +23,22 @@ export type ComposerParts = {
   cancelEdit: HTMLButtonElement;
 };
 
+export type ComposerActions = {
+  send(text: string): void;
+  typing(): void;
+  /** Saves an edit (only called when the words changed). */
+  edit(seq: number, text: string): void;
+  /** Arrow Up in an empty box: the page finds the message to edit. */
+  editLast(): void;
+};
+
 export class Composer {
   readonly #parts: ComposerParts;
   readonly #draftKey: string;
+  readonly #actions: ComposerActions;
   #limitShown = false;
   /** The message being edited and the draft put aside for it. */
   #editing: { seq: number; original: string; draft: string } | null = null;
-  onSend: (text: string) => void = () => {};
-  onTyping: () => void = () => {};
-  /** Saves an edit (only called when the words changed). */
-  onEdit: (seq: number, text: string) => void = () => {};
-  /** Arrow Up in an empty box: the page finds the message to edit. */
-  onEditLast: () => void = () => {};
 
   /** Closed to someone who may not write here (banned, signed out); the draft stays. */
   set closed(closed: boolean) {
@@ -42,8 +46,9 @@ export class Composer {
     for (const button of this.#parts.form.querySelectorAll("button")) button.disabled = closed;
   }
 
-  constructor(parts: ComposerParts, room: string) {
+  constructor(parts: ComposerParts, room: string, actions: ComposerActions) {
     this.#parts = parts;
+    this.#actions = actions;
     this.#draftKey = `parley:draft:${room}`;
     const { form, input } = parts;
     input.value = readText(this.#draftKey) ?? "";
@@ -61,7 +66,7 @@ export class Composer {
         this.cancelEdit();
       } else if (event.key === "ArrowUp" && !this.#editing && input.value === "") {
         event.preventDefault();
-        this.onEditLast();
+        this.#actions.editLast();
       }
     });
     parts.cancelEdit.addEventListener("click", () => this.cancelEdit());
@@ -69,7 +74,7 @@ export class Composer {
       if (!this.#editing) writeText(this.#draftKey, input.value);
       this.#changed();
       // Changing an old message is not writing a new one: the others are not told.
-      if (input.value.trim() !== "" && !this.#editing) this.onTyping();
+      if (input.value.trim() !== "" && !this.#editing) this.#actions.typing();
     });
     this.#changed();
   }
@@ -143,12 +148,12 @@ export class Composer {
     error.textContent = "";
     const editing = this.#editing;
     if (editing) {
-      if (text !== editing.original.trim()) this.onEdit(editing.seq, text);
+      if (text !== editing.original.trim()) this.#actions.edit(editing.seq, text);
       this.#endEdit();
       input.focus();
       return;
     }
-    this.onSend(text);
+    this.#actions.send(text);
     input.value = "";
     writeText(this.#draftKey, "");
     this.#changed();

@@ -1,4 +1,4 @@
-import type { Refusal } from "./refusal";
+import type { Refusal } from "../connection";
 
 // A refusal in words: what happened and what to do, for the notice; and a
 // short form for the status line. Where a sign-in gives the name, a name

@@ -1,0 +1,135 @@
+import { type ChatEvents, type RoomSync, refusalKind } from "../connection";
+import type { MyNames } from "../store/my-names";
+import { forgetToken, type SignIn } from "../store/sign-in";
+import { moderationText } from "../text/moderation-text";
+import { refusalWords } from "../text/refusal-text";
+import { STATUS_TEXT } from "../text/status-text";
+import type { NameFlow } from "./name-flow";
+import type { RoomView } from "./room-view";
+
+export type RoomPage = {
+  room: string;
+  chatSection: HTMLElement;
+  status: HTMLElement;
+  signIn: SignIn;
+  myNames: MyNames;
+  view: RoomView;
+  names: NameFlow;
+  connection: () => RoomSync;
+};
+
+/** What the room says, shown on the page: the log, the online list, the state line and the notices. */
+export function roomEvents(page: RoomPage): ChatEvents {
+  const { room, chatSection, status, signIn, view, names, connection } = page;
+  const { log, composer, notice, online, presence, typing, announcer, attention } = view;
+  return {
+    state(state) {
+      status.textContent = STATUS_TEXT[state];
+      status.dataset.state = state;
+      chatSection.dataset.connection = state; // the Online list dims while it may be stale
+    },
+    welcome(frame, reconnected) {
+      composer.closed = false;
+      notice.show("");
+      view.role = frame.role;
+      page.myNames.add(frame.name);
+      names.welcome(frame, reconnected);
+      online.show(frame);
+      log.refreshActions();
+      presence.welcome(frame.online, frame.onlineCount <= frame.online.length);
+      if (!reconnected) {
+        if (frame.history.length === 0) log.addNotice(`Welcome to #${room}. Say hello!`);
+        else if (view.lastReadBefore > 0) log.markNewAfter(view.lastReadBefore);
+      }
+      view.welcomed = true;
+      // A room that does not fill the log: its beginning is in sight.
+      requestAnimationFrame(() => view.loadOlder());
+    },
+    reset() {
+      log.reset();
+      view.olderMore = true;
+    },
+    message(message, live) {
+      typing.stop(message.name);
+      if (live) presence.spoke(message.name);
+      const mine = log.policy.mine(message.name);
+      const mentioned = log.addMessage(message, mine);
+      attention.seen(message.seq, !mine, live);
+      if (!live || mine || !view.welcomed) return;
+      announcer.say(`${message.name}: ${message.text}`);
+      view.notifier.message(message.name, message.text, mentioned, attention.away());
+    },
+    change(event, live) {
+      if (event.type === "edited") log.applyEdit(event.target, event.text, event.ts);
+      else if (event.type === "deleted") {
+        log.applyDelete(event.target);
+        if (composer.editingSeq() === event.target) {
+          composer.cancelEdit();
+          composer.say("That message was deleted.");
+        }
+      } else if (log.addModeration(event) && live) announcer.say(moderationText(event));
+    },
+    outbox(entry, stored) {
+      log.updateOwn(entry, stored);
+      if (stored) attention.seen(stored.seq, false, false);
+    },
+    changed(entry, result) {
+      const { change } = entry;
+      if ("error" in result) {
+        const what = change.type === "moderate" ? `${change.action} ${change.name}` : `${change.type} that message`;
+        composer.say(`Could not ${what}: ${result.error.message}.`);
+        return;
+      }
+      if (change.type === "edit") log.applyEdit(change.target, change.text, result.ts);
+      else if (change.type === "delete") log.applyDelete(change.target);
+      else {
+        const by = connection().name;
+        log.addModeration({ type: "moderation", ...result, action: change.action, name: change.name, by });
+      }
+    },
+    older(frame) {
+      log.prependOlder(frame.messages);
+      view.olderMore = frame.more;
+      if (!frame.more) log.markBeginning(`This is the beginning of #${room}`);
+      else view.loadOlder();
+    },
+    presence(frame) {
+      online.show(frame);
+      // A crowd's news comes merged: `names` lists everyone the frame announces.
+      for (const name of frame.names ?? [frame.name]) {
+        if (frame.event === "join") presence.join(name);
+        else {
+          presence.leave(name);
+          typing.stop(name);
+        }
+      }
+    },
+    typing(who) {
+      typing.typing(who);
+    },
+    refused(refusal) {
+      const kind = refusalKind(refusal.code);
+      if (names.wantsName(refusal, kind)) return;
+      names.signInRefused(refusal);
+      const words = refusalWords(refusal, names.refused());
+      // The state line says what it is in a few words; the notice says what to do.
+      if (kind !== "later") status.textContent = words.status;
+      if (names.nameRefused(kind, words.notice, view.welcomed || chatSection.hidden === false)) return;
+      if (refusal.code === "unauthorized" && signIn.token !== null) forgetToken(signIn.token);
+      // Nothing typed now could be sent: the box closes rather than take words it would keep forever.
+      if ((kind === "stop" || kind === "name") && refusal.code !== "kicked") composer.closed = true;
+      if (words.action === "rejoin") {
+        const rejoin = () => {
+          notice.show("");
+          connection().resume();
+        };
+        notice.show(words.notice, { label: "Rejoin", run: rejoin });
+      } else if (words.action === "sign-in" && signIn.link !== null) {
+        notice.show(words.notice, { label: "Sign in", href: signIn.link });
+      } else notice.show(words.notice);
+    },
+    error(frame) {
+      composer.say(frame.message);
+    },
+  };
+}

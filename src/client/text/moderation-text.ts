@@ -1,0 +1,8 @@
+import type { ModerationEvent } from "../../protocol";
+
+const MODERATION_VERBS = { kick: "removed", ban: "banned", unban: "unbanned" } as const;
+
+/** "Mallory was banned by Alice". */
+export function moderationText(event: Pick<ModerationEvent, "action" | "name" | "by">): string {
+  return `${event.name} was ${MODERATION_VERBS[event.action]} by ${event.by}`;
+}
