@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import { timingSafeEqual } from "hono/utils/buffer";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { RoomRefusal } from "./chat-room";
+import type { RoomRefusal } from "./admission";
 import { issueDeviceKey } from "./device-key";
 import { jsonError } from "./http-error";
 import { identify } from "./identity";

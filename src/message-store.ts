@@ -119,6 +119,16 @@ export class MessageStore {
     this.#lastTs = last?.ts ?? 0;
   }
 
+  /** The room's storage was deleted: this store starts again, empty, and makes its tables on the next write. */
+  reset(): void {
+    this.#ready = false;
+    this.#lastSeq = 0;
+    this.#lastTs = 0;
+    this.#sinceLastPrune = 0;
+    this.#latest = null;
+    this.#byAuthor = null;
+  }
+
   get lastSeq(): number {
     return this.#lastSeq;
   }

@@ -16,7 +16,7 @@ export type Change =
   | { type: "moderate"; action: ModerationAction; name: string; minutes?: number };
 
 export type ChangesRoom = {
-  store(): MessageStore;
+  readonly store: MessageStore;
   readonly moderation: Moderation;
   readonly names: NameClaims;
   /** The (hashed) address someone connects from now, or last came from ("" when unknown). */
@@ -44,7 +44,7 @@ export class RoomChanges {
   }
 
   apply(actor: Actor, clientId: string, change: Change, now: number): LogEvent | Refused {
-    const store = this.#room.store();
+    const store = this.#room.store;
     switch (change.type) {
       case "edit":
         return store.edit(actor.author, clientId, change.target, change.text, now);
@@ -64,7 +64,7 @@ export class RoomChanges {
   ): LogEvent | Refused {
     if (!actor.moderator) return { refused: "forbidden" };
     const { moderation, names } = this.#room;
-    const store = this.#room.store();
+    const store = this.#room.store;
     const skeleton = nameSkeleton(change.name);
     if (change.action === "unban") {
       if (!moderation.hasBan(skeleton)) return { refused: "not_found" };

@@ -1,0 +1,81 @@
+import type { Connections } from "./connections";
+import type { Joiner } from "./joiner";
+import type { Members } from "./members";
+import type { Moderation } from "./moderation";
+import type { NameClaims } from "./name-claims";
+import type { RoomConfig } from "./room-config";
+
+/** Why the room turns someone away: sent as an `error` frame, or by the worker as HTTP. */
+export type RoomRefusal = { code: "room_full" | "too_many_connections" | "name_taken" | "banned"; message: string };
+
+export const BANNED = "you are banned from this room";
+
+/** Signed-in identities (`AUTH = "jwt"`): their token names the person, never refused as taken. */
+export const isSignedIn = (identity: string) => identity.startsWith("j:");
+
+/**
+ * Who may join a room now, checked in one order: room full, too many
+ * sockets from the address, banned (the identity, or an address ban for
+ * someone new to the room), then the name. The upgrade runs it and so does
+ * the worker's pre-flight, so both always agree.
+ */
+export class Admission {
+  readonly #config: RoomConfig;
+  readonly #connections: Connections;
+  readonly #moderation: Moderation;
+  readonly #names: NameClaims;
+  readonly #members: Members;
+
+  constructor(
+    config: RoomConfig,
+    connections: Connections,
+    moderation: Moderation,
+    names: NameClaims,
+    members: Members,
+  ) {
+    this.#config = config;
+    this.#connections = connections;
+    this.#moderation = moderation;
+    this.#names = names;
+    this.#members = members;
+  }
+
+  /** Why this person may not join now, or null. */
+  check(joiner: Joiner, now: number): RoomRefusal | null {
+    const { socketLimit, perAddress } = this.#config;
+    if (this.#connections.size >= socketLimit) {
+      return { code: "room_full", message: `this room is full (${socketLimit} connections); try again later` };
+    }
+    if (joiner.address !== "" && this.#connections.fromAddress(joiner.address) >= perAddress) {
+      return {
+        code: "too_many_connections",
+        message: `your network already has ${perAddress} connections to this room; close some tabs or try again later`,
+      };
+    }
+    if (this.#moderation.isBanned(joiner.identity, now) || this.#addressBanned(joiner, now)) {
+      return { code: "banned", message: BANNED };
+    }
+    // A signed-in person's name is never refused: the room shows it with a suffix instead.
+    if (!isSignedIn(joiner.identity) && this.#names.heldByOther(joiner.identity, joiner.skeleton, now)) {
+      return {
+        code: "name_taken",
+        message: `someone else in this room goes by "${joiner.name}" (or a name that looks like it); pick another name`,
+      };
+    }
+    return null;
+  }
+
+  /** The joiner as the room will show them: a signed-in name someone else holds gets a suffix. */
+  shown(joiner: Joiner, now: number): Joiner {
+    if (!isSignedIn(joiner.identity)) return joiner;
+    return { ...joiner, ...this.#names.suffixed(joiner.identity, joiner.name, joiner.skeleton, now) };
+  }
+
+  /** A ban on an address refuses identities that first joined the room after it, and sockets without a key. */
+  #addressBanned(joiner: Joiner, now: number): boolean {
+    const since = this.#moderation.addressBannedSince(joiner.address, now);
+    if (since === null) return false;
+    const firstSeen = this.#members.get(joiner.identity)?.firstSeen;
+    return firstSeen === undefined || firstSeen >= since;
+  }
+}

@@ -1,0 +1,80 @@
+import type { Connections } from "./connections";
+import type { InputShedding } from "./input-shedding";
+import { type MessageStore, NotStoredError, type Refused } from "./message-store";
+import { LIMITS, type LogEvent } from "./protocol";
+import { REFUSED_MESSAGES } from "./room-changes";
+import type { Session } from "./session";
+import type { Traffic } from "./traffic";
+
+/** What a write is, for its budgets and its words: new text is shed under load; moderation is never limited. */
+export type WriteKind = "message" | "edit" | "change" | "moderation";
+
+/**
+ * Where "an ack means stored" is kept. A retry (the same identity and id)
+ * gets its first answer again and stores nothing. Otherwise the write is
+ * checked against the person's write budget and, for new text while the room
+ * is behind, its share of what the room can deliver; then `write` stores one
+ * event, and only what it stored is acked to the sender and sent to the
+ * others. A write that fails tells this sender alone; `write` returns null
+ * when it has answered by itself.
+ */
+export class EventWriter {
+  readonly #store: MessageStore;
+  readonly #connections: Connections;
+  readonly #traffic: Traffic;
+  readonly #shedding: InputShedding;
+
+  constructor(store: MessageStore, connections: Connections, traffic: Traffic, shedding: InputShedding) {
+    this.#store = store;
+    this.#connections = connections;
+    this.#traffic = traffic;
+    this.#shedding = shedding;
+  }
+
+  record(ws: WebSocket, session: Session, id: string, kind: WriteKind, write: () => LogEvent | Refused | null): void {
+    const stored = this.#store.findByAuthor(session.identity, id);
+    if (stored) {
+      this.#connections.sendTo(ws, { type: "ack", id, seq: stored.seq, ts: stored.ts });
+      return;
+    }
+    if (!this.#admitted(ws, session, id, kind)) return;
+    let result: LogEvent | Refused | null;
+    try {
+      result = write();
+    } catch (error) {
+      if (!(error instanceof NotStoredError)) throw error;
+      const what = kind === "message" ? "message" : "change";
+      console.error(`event-writer: a ${what} was not stored`, session.name, error.cause);
+      this.#connections.sendError(ws, "not_stored", `the room could not store this ${what}; send it again`, id);
+      return;
+    }
+    if (result === null) return;
+    if ("refused" in result) {
+      this.#connections.sendError(ws, result.refused, REFUSED_MESSAGES[result.refused], id);
+      return;
+    }
+    // Stored already; the output gate holds these until the write is durable.
+    this.#connections.sendTo(ws, { type: "ack", id, seq: result.seq, ts: result.ts });
+    this.#connections.broadcast(result, ws);
+  }
+
+  #admitted(ws: WebSocket, session: Session, id: string, kind: WriteKind): boolean {
+    if (kind === "moderation") return true;
+    const now = Date.now();
+    // One budget per person, whichever of their sockets writes.
+    const budget = this.#traffic.write(session.identity, now);
+    if (!budget.ok) {
+      const { writeBurst, writesPerSecond } = LIMITS;
+      const why = `you are writing too fast: at most ${writeBurst} at once and ${writesPerSecond} a second`;
+      this.#connections.sendError(ws, "rate_limited", why, id, budget.retryAfterMs);
+      return false;
+    }
+    // New text waits while the room is behind; deletions and moderation never do.
+    if (kind !== "message" && kind !== "edit") return true;
+    const admitted = this.#shedding.admit(session.identity, this.#connections.lagMs(now), now);
+    if (admitted.ok) return true;
+    const why = "the room is busy: it cannot deliver more in time; send again later";
+    this.#connections.sendError(ws, "rate_limited", why, id, admitted.retryAfterMs);
+    return false;
+  }
+}
