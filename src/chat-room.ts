@@ -24,7 +24,7 @@ import {
   type ServerMessage,
 } from "./protocol";
 import { ADMIN, REFUSED_MESSAGES, RoomChanges } from "./room-changes";
-import { type RoomConfig, roomConfig } from "./room-config";
+import { roomConfig } from "./room-config";
 import type { OnlineList, Session } from "./session";
 import { Traffic } from "./traffic";
 
@@ -42,7 +42,6 @@ const TOO_MANY_FRAMES = `too many frames: at most ${LIMITS.rateBurst} at once an
  * each module keeps per socket is rebuilt from attachments or storage on wake.
  */
 export class ChatRoom extends DurableObject<Env> {
-  readonly #config: RoomConfig;
   readonly #store: MessageStore;
   readonly #names: NameClaims;
   readonly #members: Members;
@@ -62,7 +61,6 @@ export class ChatRoom extends DurableObject<Env> {
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     const config = roomConfig(env);
     const { sql } = ctx.storage;
-    this.#config = config;
     this.#store = new MessageStore(ctx.storage, config.retention);
     this.#moderation = new Moderation(sql);
     this.#names = new NameClaims(sql, { holdDays: config.nameHoldDays, namesPerIdentity: config.namesPerIdentity });
