@@ -1,5 +1,5 @@
-// npm exec -- node scripts/confusables.ts [--check]
-// Writes src/confusables-data.ts from scripts/data/confusables.txt (Unicode's UTS #39 file, kept as
+// npm run confusables [-- --check]
+// Writes src/shared/confusables-data.ts from scripts/data/confusables.txt (Unicode's UTS #39 file, kept as
 // published): each confusable code point and its prototype, packed into one ASCII string that
 // src/display-name.ts reads into a Map at first use. `--check` writes nothing and fails when the
 // committed table is not what the data file gives.
@@ -8,11 +8,11 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 
 const SOURCE = "scripts/data/confusables.txt";
-const TARGET = "src/confusables-data.ts";
-const COMMAND = "npm exec -- node scripts/confusables.ts";
+const TARGET = "src/shared/confusables-data.ts";
+const COMMAND = "npm run confusables";
 // The first data with the pairs the spec names (þ and p, ३ and 3, ០ and o).
 const OLDEST_VERSION = 17;
-const LINE_WIDTH = 100;
+const LINE_WIDTH = 200;
 const ROOT = join(import.meta.dirname, "..");
 
 type Confusable = { source: number; prototype: number[] };

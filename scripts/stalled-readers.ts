@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { DeliveryTracker, type Totals } from "../bench/load/delivery-tracker.ts";
 import { type Histogram, newHistogram, percentile } from "../bench/load/histogram.ts";
 import { sampleGroups } from "../bench/proc-stats.ts";
-import { LIMITS } from "../src/protocol.ts";
+import { LIMITS } from "../src/shared/protocol/index.ts";
 import { startDevServer } from "../test/support/dev-server.ts";
 import { openReader, type Reader } from "./support/reader.ts";
 import { markdownTable, mib, ms, seconds, sleep } from "./support/table.ts";

@@ -1,6 +1,6 @@
-import { app } from "./app";
+import { app } from "./worker";
 
-export { AdminGuard } from "./admin-guard";
-export { ChatRoom } from "./chat-room";
+export { ChatRoom } from "./room";
+export { AdminGuard } from "./worker";
 
 export default app satisfies ExportedHandler<Env>;

@@ -3,7 +3,7 @@
 // `stall()` stops reading the TCP socket (the pings still go out), as a frozen
 // tab or a congested link would.
 import WebSocket from "ws";
-import { LIMITS } from "../../src/protocol.ts";
+import { LIMITS } from "../../src/shared/protocol/index.ts";
 
 const PING_EVERY_MS = 25_000;
 const WELCOME_TIMEOUT_MS = 30_000;

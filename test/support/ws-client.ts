@@ -1,5 +1,5 @@
-import type { ServerMessage } from "../../src/protocol";
-import { parseServerMessage, unbatch } from "../../src/protocol";
+import type { ServerMessage } from "../../src/shared/protocol";
+import { parseServerMessage, unbatch } from "../../src/shared/protocol";
 
 type Frame = Exclude<ServerMessage, { type: "batch" }>;
 const TIMEOUT_MS = 10_000;

@@ -17,7 +17,7 @@ import {
   parseServerMessage,
   type ServerMessage,
   type WelcomeFrame,
-} from "../../src/protocol";
+} from "../../src/shared/protocol";
 
 export const BASE = "https://chat.example/lobby";
 

@@ -1,8 +1,8 @@
 import { createExecutionContext, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { WRONG_TOKENS_PER_MINUTE } from "../../src/admin-guard";
-import { addressKey, app } from "../../src/app";
+import { WRONG_TOKENS_PER_MINUTE } from "../../src/worker/admin-guard";
+import { addressKey, app } from "../../src/worker/app";
 import { freshIp, freshRoom, join, request } from "./helpers";
 
 const RIGHT_TOKEN = env.ADMIN_TOKEN ?? "";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Backlog } from "../../src/backlog";
+import { Backlog } from "../../src/room/backlog";
 
 // The backlog only keys sockets; any distinct objects stand in for them.
 const socket = () => ({}) as WebSocket;

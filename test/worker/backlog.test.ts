@@ -1,9 +1,9 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { ChatRoom } from "../../src/chat-room";
-import { MessageStore } from "../../src/message-store";
-import { LIMITS } from "../../src/protocol";
+import type { ChatRoom } from "../../src/room/chat-room";
+import { MessageStore } from "../../src/room/log/message-store";
+import { LIMITS } from "../../src/shared/protocol";
 import { catchUp, freshRoom, join, type TestClient } from "./helpers";
 
 const BIG_TEXT = "✉".repeat(LIMITS.textMax);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LIMITS } from "../../src/protocol";
+import { LIMITS } from "../../src/shared/protocol";
 import { freshIp, freshRoom, join, lastSeq, request, roomInfo, say } from "./helpers";
 
 describe("bad frames get an error and the socket stays open", () => {

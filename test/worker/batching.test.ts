@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LIMITS } from "../../src/protocol";
+import { LIMITS } from "../../src/shared/protocol";
 import { freshRoom, join, settle } from "./helpers";
 
 describe("batching", () => {

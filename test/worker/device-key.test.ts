@@ -9,7 +9,7 @@ import {
   issueDeviceKey,
   newDeviceKey,
   readDeviceKey,
-} from "../../src/device-key";
+} from "../../src/worker/device-key";
 import { freshIp, freshRoom, TestClient } from "./helpers";
 
 // A page, an API answer and a route that reports the key it read.

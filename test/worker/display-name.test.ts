@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CONFUSABLES_VERSION } from "../../src/confusables-data";
-import { checkDisplayName, nameSkeleton } from "../../src/display-name";
+import { CONFUSABLES_VERSION } from "../../src/shared/confusables-data";
+import { checkDisplayName, nameSkeleton } from "../../src/shared/display-name";
 
 const skeletonOf = (raw: string) => {
   const result = checkDisplayName(raw);

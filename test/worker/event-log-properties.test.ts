@@ -2,7 +2,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { LogEvent } from "../../src/protocol";
+import type { LogEvent } from "../../src/shared/protocol";
 import { act, catchUp, freshRoom, join, settle, type TestClient } from "./helpers";
 
 type Shown = { text: string; edited: boolean; deleted: boolean };

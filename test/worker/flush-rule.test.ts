@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Fanout } from "../../src/fanout";
-import type { BatchableFrame, LogEvent, ServerMessage } from "../../src/protocol";
-import { unbatch } from "../../src/protocol";
+import { Fanout } from "../../src/room/fanout";
+import type { BatchableFrame, LogEvent, ServerMessage } from "../../src/shared/protocol";
+import { unbatch } from "../../src/shared/protocol";
 
 // Sockets are only keys to the fan-out: plain objects stand in for them.
 const socket = (label: string) => ({ label }) as unknown as WebSocket;

@@ -1,9 +1,9 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MessageStore } from "../../src/message-store";
-import { LIMITS } from "../../src/protocol";
-import { roomConfig } from "../../src/room-config";
+import { MessageStore } from "../../src/room/log/message-store";
+import { roomConfig } from "../../src/room/room-config";
+import { LIMITS } from "../../src/shared/protocol";
 import { freshRoom, join, type TestClient } from "./helpers";
 
 const BIG_TEXT = "✉".repeat(LIMITS.textMax);

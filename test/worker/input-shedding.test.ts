@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { DeliveryLag } from "../../src/delivery-lag";
-import { InputShedding } from "../../src/input-shedding";
-import { LIMITS } from "../../src/protocol";
+import { DeliveryLag } from "../../src/room/delivery-lag";
+import { InputShedding } from "../../src/room/input-shedding";
+import { LIMITS } from "../../src/shared/protocol";
 import { act, freshRoom, join, lastSeq, settle, type TestClient } from "./helpers";
 
 const options = { lagMaxMs: 1000, windowMs: 2000 };

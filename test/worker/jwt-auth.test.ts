@@ -2,7 +2,13 @@ import { Hono } from "hono";
 import { sign } from "hono/jwt";
 import type { JWTPayload } from "hono/utils/jwt/types";
 import { beforeAll, describe, expect, it } from "vitest";
-import { AuthConfigError, authenticateJwt, authMode, type JwtAuthEnv, type JwtAuthResult } from "../../src/jwt-auth";
+import {
+  AuthConfigError,
+  authenticateJwt,
+  authMode,
+  type JwtAuthEnv,
+  type JwtAuthResult,
+} from "../../src/worker/jwt-auth";
 
 const SECRET = "a-test-secret-that-is-long-enough-for-hs256";
 const HS256_ENV: JwtAuthEnv = { AUTH: "jwt", AUTH_SECRET: SECRET };

@@ -1,8 +1,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { ChatRoom } from "../../src/chat-room";
-import { LIMITS } from "../../src/protocol";
+import type { ChatRoom } from "../../src/room/chat-room";
+import { LIMITS } from "../../src/shared/protocol";
 import { freshIp, freshRoom, join, joinFrom, lastSeq, refusal, request, say, upgrade } from "./helpers";
 
 describe("per-connection rate limit", () => {

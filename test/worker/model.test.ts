@@ -2,7 +2,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type AckFrame, type ChatMessage, parseClientMessage } from "../../src/protocol";
+import { type AckFrame, type ChatMessage, parseClientMessage } from "../../src/shared/protocol";
 import { catchUp, freshRoom, join, settle, type TestClient } from "./helpers";
 
 const PEOPLE = ["ann", "ben", "cat"] as const;

@@ -2,9 +2,9 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { nameSkeleton } from "../../src/display-name";
-import { NameClaims } from "../../src/name-claims";
-import { ensureSchema } from "../../src/schema";
+import { NameClaims } from "../../src/room/log/name-claims";
+import { ensureSchema } from "../../src/room/log/schema";
+import { nameSkeleton } from "../../src/shared/display-name";
 import { deviceCookie, freshRoom, join, keyOf, request, say, settle, TestClient } from "./helpers";
 
 async function preflight(room: string, name: string, key: string): Promise<number> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { LIMITS } from "../../src/protocol";
-import { Roster } from "../../src/roster";
-import type { Session } from "../../src/session";
+import { Roster } from "../../src/room/roster";
+import type { Session } from "../../src/room/session";
+import { LIMITS } from "../../src/shared/protocol";
 
 // The roster only keys sockets; any distinct objects stand in for them here.
 const socket = () => ({}) as WebSocket;

@@ -7,7 +7,7 @@ import {
   parseClientMessage,
   parseServerMessage,
   type ServerMessage,
-} from "../../src/protocol";
+} from "../../src/shared/protocol";
 
 // The spec, restated independently of src/protocol.ts, as the oracle.
 const codePoints = (s: string) => Array.from(s).length;

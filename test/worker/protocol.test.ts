@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { charLength, parseClientMessage, parseName, parseServerMessage, parseSince, unbatch } from "../../src/protocol";
+import {
+  charLength,
+  parseClientMessage,
+  parseName,
+  parseServerMessage,
+  parseSince,
+  unbatch,
+} from "../../src/shared/protocol";
 
 describe("parseClientMessage", () => {
   it("accepts a send, trimming its text", () => {

@@ -1,5 +1,5 @@
-import type { ChatMessage, ServerMessage } from "../../src/protocol";
-import { unbatch } from "../../src/protocol";
+import type { ChatMessage, ServerMessage } from "../../src/shared/protocol";
+import { unbatch } from "../../src/shared/protocol";
 import { deviceCookie, keyOf, upgrade } from "./helpers";
 
 /**

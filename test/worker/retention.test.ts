@@ -1,7 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MessageStore } from "../../src/message-store";
+import { MessageStore } from "../../src/room/log/message-store";
 import { freshRoom, join, lastSeq, say } from "./helpers";
 
 const DAY_MS = 24 * 60 * 60 * 1000;

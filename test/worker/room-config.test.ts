@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { roomConfig } from "../../src/room-config";
+import { roomConfig } from "../../src/room/room-config";
 
 const vars = (over: Partial<Env>) => ({ ...over }) as Env;
 

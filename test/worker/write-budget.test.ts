@@ -1,8 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MessageStore } from "../../src/message-store";
-import { LIMITS } from "../../src/protocol";
+import { MessageStore } from "../../src/room/log/message-store";
+import { LIMITS } from "../../src/shared/protocol";
 import { act, freshRoom, join, say, settle, type TestClient } from "./helpers";
 
 const editRows = (room: string, target: number) =>

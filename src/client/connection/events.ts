@@ -1,4 +1,4 @@
-import type { ChatMessage, ErrorFrame, LogEvent, OlderFrame, PresenceFrame, WelcomeFrame } from "../../protocol";
+import type { ChatMessage, ErrorFrame, LogEvent, OlderFrame, PresenceFrame, WelcomeFrame } from "../../shared";
 import type { Change, OutboxEntry } from "./outbox";
 import type { Refusal } from "./refusal";
 

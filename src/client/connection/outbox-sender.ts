@@ -1,4 +1,4 @@
-import type { ChatMessage, ClientMessage, ErrorFrame } from "../../protocol";
+import type { ChatMessage, ClientMessage, ErrorFrame } from "../../shared";
 import type { ChatEvents } from "./events";
 import type { Change, Outbox, OutboxEntry } from "./outbox";
 

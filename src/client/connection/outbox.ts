@@ -1,4 +1,4 @@
-import type { ModerationAction } from "../../protocol";
+import type { ModerationAction } from "../../shared";
 
 /** Where the outbox is kept: localStorage on the page (read defensively, never throwing), a Map in tests. */
 export type JsonStore = { read(key: string): unknown; write(key: string, value: unknown): void };

@@ -1,4 +1,4 @@
-import { type ClientMessage, LIMITS } from "../../protocol";
+import { type ClientMessage, LIMITS } from "../../shared";
 
 /**
  * Tells the room how much of what it sent this socket has arrived

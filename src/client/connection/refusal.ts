@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../../protocol";
+import type { ErrorCode } from "../../shared";
 
 // Why the page cannot be in the room, and what it does about it. The room
 // says so in an `error` frame before closing; when a socket closes before its

@@ -1,4 +1,4 @@
-import { CLOSE_CODES, type ClientMessage } from "../../protocol";
+import { CLOSE_CODES, type ClientMessage } from "../../shared";
 import { reconnectDelay } from "./backoff";
 import type { ChatEvents, ConnectionOptions, ConnectionState } from "./events";
 import { ReceivedReporter } from "./received-reporter";

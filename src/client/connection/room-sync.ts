@@ -7,7 +7,7 @@ import {
   parseServerMessage,
   unbatch,
   type WelcomeFrame,
-} from "../../protocol";
+} from "../../shared";
 import type { ChatEvents, ConnectionOptions } from "./events";
 import type { Change, Outbox, OutboxEntry } from "./outbox";
 import { OutboxSender } from "./outbox-sender";

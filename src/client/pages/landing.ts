@@ -1,4 +1,4 @@
-import { canonicalRoom, privateRoomName } from "../../room-name";
+import { canonicalRoom, privateRoomName } from "../../shared";
 import { recentRooms } from "../store/recent-rooms";
 import { byId, el } from "../ui/dom";
 

@@ -1,4 +1,4 @@
-import { parseName, type WelcomeFrame } from "../../protocol";
+import { parseName, type WelcomeFrame } from "../../shared";
 import type { Refusal, RefusalKind, RoomSync } from "../connection";
 import { readText, writeText } from "../store/browser-store";
 import { forgetSignIn, rememberSignIn, type SignIn } from "../store/sign-in";

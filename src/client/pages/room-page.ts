@@ -1,4 +1,4 @@
-import { canonicalRoom } from "../../room-name";
+import { canonicalRoom } from "../../shared";
 import { browserRuntime, Outbox, RoomSync } from "../connection";
 import { localJson } from "../store/browser-store";
 import { MyNames } from "../store/my-names";

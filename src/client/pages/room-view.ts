@@ -1,4 +1,4 @@
-import type { Role } from "../../protocol";
+import type { Role } from "../../shared";
 import type { RoomSync } from "../connection";
 import type { MyNames } from "../store/my-names";
 import { Announcer } from "../ui/announcer";

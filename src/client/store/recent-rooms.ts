@@ -1,4 +1,4 @@
-import { canonicalRoom } from "../../room-name";
+import { canonicalRoom } from "../../shared";
 import { isRecord, readJson, writeJson } from "./browser-store";
 
 // The rooms this browser visited, newest first, for the landing page.

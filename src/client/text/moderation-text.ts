@@ -1,4 +1,4 @@
-import type { ModerationEvent } from "../../protocol";
+import type { ModerationEvent } from "../../shared";
 
 const MODERATION_VERBS = { kick: "removed", ban: "banned", unban: "unbanned" } as const;
 

@@ -1,4 +1,4 @@
-import type { ChatMessage, ModerationEvent } from "../../protocol";
+import type { ChatMessage, ModerationEvent } from "../../shared";
 import type { OutboxEntry } from "../connection";
 import { dayLabel, sameDay } from "../text/day-format";
 import { mentions } from "../text/mentions";

@@ -1,4 +1,4 @@
-import { charLength, LIMITS } from "../../protocol";
+import { charLength, LIMITS } from "../../shared";
 import { readText, writeText } from "../store/browser-store";
 
 // The message box: Enter sends, Shift+Enter breaks the line; the draft is

@@ -1,4 +1,4 @@
-import { LIMITS } from "../../protocol";
+import { LIMITS } from "../../shared";
 import { byId } from "./dom";
 
 // "Are you sure?" for what cannot be undone (a deletion, a kick, a ban), in a

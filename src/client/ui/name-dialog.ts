@@ -1,4 +1,4 @@
-import { parseName } from "../../protocol";
+import { parseName } from "../../shared";
 import { byId } from "./dom";
 
 // "Your name" and "Enter": the first time in a room (in the page, nothing

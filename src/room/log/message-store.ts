@@ -1,73 +1,26 @@
-import { type ChatMessage, LIMITS, type LogEvent, type ModerationAction } from "./protocol";
+import { type ChatMessage, LIMITS, type LogEvent, type ModerationAction } from "../../shared";
+import {
+  EVENT_COLUMNS,
+  type LogRow,
+  MESSAGE_COLUMNS,
+  type Page,
+  takeWithinBudget,
+  toEvent,
+  toMessage,
+} from "./log-rows";
+import { RetryIndex, type Stored } from "./retry-index";
 import { ensureSchema, hasSchema } from "./schema";
 
-type Stored = { seq: number; ts: number };
-/** `bytes`: the page's items as JSON, in UTF-8 bytes. */
-export type Page<T> = { items: T[]; more: boolean; bytes: number };
+export type { Page } from "./log-rows";
+
 export type Retention = { keep: number; days?: number };
 /** Why an edit or delete was refused. */
 export type Refused = { refused: "not_found" | "forbidden" };
-
-// One row shape for both tables, so the log reads in one ordered query.
-type LogRow = {
-  seq: number;
-  type: string;
-  client_id: string;
-  name: string;
-  text: string;
-  ts: number;
-  edited_at: number | null;
-  deleted: number;
-  target: number | null;
-  by: string;
-  action: string | null;
-};
-const MESSAGE_COLUMNS =
-  "seq, 'message' AS type, client_id, name, text, ts, edited_at, deleted, NULL AS target, '' AS by, NULL AS action";
-const EVENT_COLUMNS = "seq, type, client_id, name, text, ts, NULL AS edited_at, 0 AS deleted, target, by, action";
-
-function toEvent(row: LogRow): LogEvent {
-  switch (row.type) {
-    case "edited":
-      return { type: "edited", seq: row.seq, target: row.target ?? 0, text: row.text, name: row.name, ts: row.ts };
-    case "deleted":
-      return { type: "deleted", seq: row.seq, target: row.target ?? 0, by: row.by, ts: row.ts };
-    case "moderation":
-      return {
-        type: "moderation",
-        seq: row.seq,
-        action: row.action as ModerationAction,
-        name: row.name,
-        by: row.by,
-        ts: row.ts,
-      };
-    default:
-      return toMessage(row);
-  }
-}
-
-function toMessage(row: LogRow): ChatMessage {
-  const message: ChatMessage = {
-    type: "message",
-    seq: row.seq,
-    id: row.client_id,
-    name: row.name,
-    text: row.text,
-    ts: row.ts,
-  };
-  if (row.edited_at !== null) message.editedAt = row.edited_at;
-  if (row.deleted) message.deleted = true;
-  return message;
-}
-
-// A retry is recognised by its author and the id they gave.
-const retryKey = (author: string, clientId: string) => `${author}\u0000${clientId}`;
 
 // Prune in small steps so no send waits long for it.
 const PRUNE_EVERY = 100;
 const PRUNE_STEP_ROWS = 500;
 const DAY_MS = 24 * 60 * 60 * 1000;
-const utf8 = new TextEncoder();
 
 /** Thrown when an event could not be stored; nothing of it was kept. */
 export class NotStoredError extends Error {
@@ -96,13 +49,13 @@ export class MessageStore {
   #sinceLastPrune = 0;
   // The latest messages as a join sees them, until the next write: a crowd joining reads them once.
   #latest: { count: number; page: Page<ChatMessage> } | null = null;
-  // Ids of the kept events, loaded on first use after a wake.
-  #byAuthor: Map<string, Stored> | null = null;
+  readonly #retries: RetryIndex;
 
   constructor(storage: DurableObjectStorage, retention: Retention = { keep: LIMITS.historyKept }) {
     this.#storage = storage;
     this.#sql = storage.sql;
     this.#retention = retention;
+    this.#retries = new RetryIndex(this.#sql);
     this.#ready = hasSchema(this.#sql);
     if (!this.#ready) return;
     // A room made by an older version is brought up to date: it has storage already.
@@ -126,7 +79,7 @@ export class MessageStore {
     this.#lastTs = 0;
     this.#sinceLastPrune = 0;
     this.#latest = null;
-    this.#byAuthor = null;
+    this.#retries.forget();
   }
 
   get lastSeq(): number {
@@ -140,7 +93,7 @@ export class MessageStore {
 
   /** The seq and time of what this author already did with this id, if anything. */
   findByAuthor(author: string, clientId: string): Stored | null {
-    return this.#retryIndex().get(retryKey(author, clientId)) ?? null;
+    return this.#retries.get(author, clientId, this.#ready);
   }
 
   /** Stores a message under the next seq (`ts` never goes backwards); throws NotStoredError if it cannot. */
@@ -310,9 +263,7 @@ export class MessageStore {
       return;
     }
     this.#latest = null;
-    if (this.#byAuthor) {
-      for (const [key, stored] of this.#byAuthor) if (stored.seq <= cutoff) this.#byAuthor.delete(key);
-    }
+    this.#retries.prunedThrough(cutoff);
   }
 
   /** Writes one event in a transaction under the next seq; memory moves on only once it is stored. */
@@ -331,7 +282,7 @@ export class MessageStore {
     this.#lastSeq = seq;
     this.#lastTs = ts;
     this.#latest = null;
-    this.#byAuthor?.set(retryKey(author, clientId), { seq, ts });
+    this.#retries.stored(author, clientId, { seq, ts });
     return { seq, ts };
   }
 
@@ -343,34 +294,4 @@ export class MessageStore {
         .toArray()[0] ?? null
     );
   }
-
-  #retryIndex(): Map<string, Stored> {
-    if (this.#byAuthor) return this.#byAuthor;
-    const index = new Map<string, Stored>();
-    if (this.#ready) {
-      const rows = this.#sql.exec<{ author: string; client_id: string; seq: number; ts: number }>(
-        `SELECT author, client_id, seq, ts FROM messages WHERE author <> ''
-         UNION ALL SELECT author, client_id, seq, ts FROM events WHERE author <> ''`,
-      );
-      for (const row of rows) index.set(retryKey(row.author, row.client_id), { seq: row.seq, ts: row.ts });
-    }
-    this.#byAuthor = index;
-    return index;
-  }
-}
-
-/** Reads rows until `max` items or `pageBytesMax` bytes of JSON (at least one item); reads no further. */
-function takeWithinBudget<T>(rows: Iterable<LogRow>, max: number, convert: (row: LogRow) => T): Page<T> {
-  const items: T[] = [];
-  let bytes = 0;
-  for (const row of rows) {
-    const item = convert(row);
-    const size = utf8.encode(JSON.stringify(item)).byteLength + 1;
-    if (items.length === max || (bytes + size > LIMITS.pageBytesMax && items.length > 0)) {
-      return { items, more: true, bytes };
-    }
-    bytes += size;
-    items.push(item);
-  }
-  return { items, more: false, bytes };
 }

@@ -1,4 +1,4 @@
-import { ensureSchema, hasSchema } from "./schema";
+import { ensureSchema, hasSchema } from "./log/schema";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -1,8 +1,8 @@
+import { LIMITS, type LogEvent } from "../shared";
 import type { Connections } from "./connections";
 import type { InputShedding } from "./input-shedding";
-import { type MessageStore, NotStoredError, type Refused } from "./message-store";
-import { LIMITS, type LogEvent } from "./protocol";
-import { REFUSED_MESSAGES } from "./room-changes";
+import { type MessageStore, NotStoredError, type Refused } from "./log/message-store";
+import { REFUSED_MESSAGES } from "./log/room-changes";
 import type { Session } from "./session";
 import type { Traffic } from "./traffic";
 

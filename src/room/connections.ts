@@ -1,7 +1,3 @@
-import { Backlog } from "./backlog";
-import { DeliveryLag } from "./delivery-lag";
-import { Fanout } from "./fanout";
-import { PresenceNews } from "./presence";
 import {
   type BatchableFrame,
   CLOSE_CODES,
@@ -9,7 +5,11 @@ import {
   type ErrorFrame,
   LIMITS,
   type WelcomeFrame,
-} from "./protocol";
+} from "../shared";
+import { Backlog } from "./backlog";
+import { DeliveryLag } from "./delivery-lag";
+import { Fanout } from "./fanout";
+import { PresenceNews } from "./presence";
 import { Roster } from "./roster";
 import { type OnlineList, readSession, type Session, writeSession } from "./session";
 

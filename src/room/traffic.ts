@@ -1,4 +1,4 @@
-import { LIMITS } from "./protocol";
+import { LIMITS } from "../shared";
 import { type TakeResult, TokenBucket } from "./token-bucket";
 
 type SocketTraffic = {

@@ -2,15 +2,13 @@ import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import { timingSafeEqual } from "hono/utils/buffer";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { RoomRefusal } from "./admission";
+import type { RoomRefusal } from "../room";
+import { canonicalRoom, type Joiner, joinerUrl, parseAdminAction, parseSince } from "../shared";
 import { issueDeviceKey } from "./device-key";
 import { jsonError } from "./http-error";
 import { identify } from "./identity";
-import { type Joiner, joinerUrl } from "./joiner";
 import { authMode, bearerToken } from "./jwt-auth";
 import { isOriginAllowed, parseAllowList } from "./origin";
-import { parseAdminAction, parseSince } from "./protocol";
-import { canonicalRoom } from "./room-name";
 
 export type AppEnv = { Bindings: Env };
 

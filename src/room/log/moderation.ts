@@ -1,6 +1,6 @@
-import type { Role } from "./protocol";
+import type { Role } from "../../shared";
+import type { Session } from "../session";
 import { ensureSchema, hasSchema } from "./schema";
-import type { Session } from "./session";
 
 export type Ban = {
   identity: string;

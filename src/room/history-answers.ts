@@ -1,6 +1,6 @@
+import { type CatchupRequest, LIMITS, type LogEvent, type OlderRequest } from "../shared";
 import type { Connections } from "./connections";
-import type { MessageStore, Page } from "./message-store";
-import { type CatchupRequest, LIMITS, type LogEvent, type OlderRequest } from "./protocol";
+import type { MessageStore, Page } from "./log/message-store";
 import type { Session } from "./session";
 import type { Traffic } from "./traffic";
 

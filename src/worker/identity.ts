@@ -5,8 +5,8 @@
  * they will use there.
  */
 import type { Context } from "hono";
+import { checkDisplayName } from "../shared";
 import { identityOfKey, readDeviceKey } from "./device-key";
-import { checkDisplayName } from "./display-name";
 import type { HttpErrorCode } from "./http-error";
 import { authenticateJwt, authMode, type Role } from "./jwt-auth";
 import { strictQueryParam } from "./strict-query";

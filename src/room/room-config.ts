@@ -1,5 +1,5 @@
-import type { Retention } from "./message-store";
-import { LIMITS } from "./protocol";
+import { LIMITS } from "../shared";
+import type { Retention } from "./log/message-store";
 
 /** A room's settings, read once from the deployer's vars (wrangler.toml), with defaults for what is unset or bad. */
 export type RoomConfig = {

@@ -1,11 +1,11 @@
+import { CLOSE_CODES, LIMITS } from "../shared";
 import type { Connections } from "./connections";
 import type { InputShedding } from "./input-shedding";
-import type { MessageStore } from "./message-store";
-import type { Moderation } from "./moderation";
-import type { NameClaims } from "./name-claims";
-import { CLOSE_CODES, LIMITS } from "./protocol";
+import type { MessageStore } from "./log/message-store";
+import type { Moderation } from "./log/moderation";
+import type { NameClaims } from "./log/name-claims";
+import { forgetSchema } from "./log/schema";
 import type { RoomConfig } from "./room-config";
-import { forgetSchema } from "./schema";
 import type { Traffic } from "./traffic";
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -1,4 +1,4 @@
-import type { BatchableFrame } from "./protocol";
+import type { BatchableFrame } from "../shared";
 
 // `logged`: an event with a seq, which a held socket gets from its catch-up pages instead.
 // `at`: when it was queued, for the room's delivery lag.

@@ -1,5 +1,4 @@
-import { CONFUSABLES_VERSION } from "./confusables-data";
-import { nameSkeleton } from "./display-name";
+import { CONFUSABLES_VERSION, nameSkeleton } from "../../shared";
 
 /**
  * Stored skeletons (name holds, bans) are computed with one version of

@@ -1,15 +1,4 @@
 import { DurableObject } from "cloudflare:workers";
-import { Admission, type RoomRefusal } from "./admission";
-import { Connections } from "./connections";
-import { EventWriter } from "./event-writer";
-import { HistoryAnswers } from "./history-answers";
-import { Housekeeping } from "./housekeeping";
-import { InputShedding } from "./input-shedding";
-import { type Joiner, readJoiner } from "./joiner";
-import { Members } from "./members";
-import { MessageStore } from "./message-store";
-import { Moderation } from "./moderation";
-import { NameClaims } from "./name-claims";
 import {
   type AdminAction,
   CLOSE_CODES,
@@ -17,13 +6,25 @@ import {
   type DeleteFrame,
   type EditFrame,
   exceedsFrameLimit,
+  type Joiner,
   LIMITS,
   type ModerateFrame,
   type ParseResult,
   parseClientMessage,
+  readJoiner,
   type ServerMessage,
-} from "./protocol";
-import { ADMIN, REFUSED_MESSAGES, RoomChanges } from "./room-changes";
+} from "../shared";
+import { Admission, type RoomRefusal } from "./admission";
+import { Connections } from "./connections";
+import { EventWriter } from "./event-writer";
+import { HistoryAnswers } from "./history-answers";
+import { Housekeeping } from "./housekeeping";
+import { InputShedding } from "./input-shedding";
+import { MessageStore } from "./log/message-store";
+import { Moderation } from "./log/moderation";
+import { NameClaims } from "./log/name-claims";
+import { ADMIN, REFUSED_MESSAGES, RoomChanges } from "./log/room-changes";
+import { Members } from "./members";
 import { roomConfig } from "./room-config";
 import type { OnlineList, Session } from "./session";
 import { Traffic } from "./traffic";

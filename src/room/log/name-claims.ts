@@ -1,4 +1,4 @@
-import { nameSkeleton } from "./display-name";
+import { nameSkeleton } from "../../shared";
 import { ensureSchema, hasSchema } from "./schema";
 
 const DAY_MS = 24 * 60 * 60 * 1000;

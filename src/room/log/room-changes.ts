@@ -1,8 +1,8 @@
-import { nameSkeleton } from "./display-name";
+import type { LogEvent, ModerationAction } from "../../shared";
+import { nameSkeleton } from "../../shared";
 import type { MessageStore, Refused } from "./message-store";
 import type { Moderation } from "./moderation";
 import type { NameClaims } from "./name-claims";
-import type { LogEvent, ModerationAction } from "./protocol";
 
 /** Who asks for a change, as the room knows them now. */
 export type Actor = { author: string; name: string; moderator: boolean };

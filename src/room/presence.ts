@@ -1,4 +1,4 @@
-import type { PresenceFrame } from "./protocol";
+import type { PresenceFrame } from "../shared";
 import type { OnlineList } from "./session";
 
 /** Changes in one window go out as separate frames up to this many; more are merged per event. */

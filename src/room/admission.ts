@@ -1,8 +1,8 @@
+import type { Joiner } from "../shared";
 import type { Connections } from "./connections";
-import type { Joiner } from "./joiner";
+import type { Moderation } from "./log/moderation";
+import type { NameClaims } from "./log/name-claims";
 import type { Members } from "./members";
-import type { Moderation } from "./moderation";
-import type { NameClaims } from "./name-claims";
 import type { RoomConfig } from "./room-config";
 
 /** Why the room turns someone away: sent as an `error` frame, or by the worker as HTTP. */

@@ -1,0 +1,2 @@
+// The room: one Durable Object per room and everything only it uses. The worker enters it here.
+export { ChatRoom, type RoomInfo, type RoomRefusal } from "./chat-room";

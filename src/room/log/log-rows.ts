@@ -1,0 +1,77 @@
+// The log's rows as events: one row shape for both tables (so the log reads in one ordered query),
+// and pages read within a byte budget.
+import { type ChatMessage, LIMITS, type LogEvent, type ModerationAction } from "../../shared";
+
+/** `bytes`: the page's items as JSON, in UTF-8 bytes. */
+export type Page<T> = { items: T[]; more: boolean; bytes: number };
+
+// One row shape for both tables, so the log reads in one ordered query.
+export type LogRow = {
+  seq: number;
+  type: string;
+  client_id: string;
+  name: string;
+  text: string;
+  ts: number;
+  edited_at: number | null;
+  deleted: number;
+  target: number | null;
+  by: string;
+  action: string | null;
+};
+export const MESSAGE_COLUMNS =
+  "seq, 'message' AS type, client_id, name, text, ts, edited_at, deleted, NULL AS target, '' AS by, NULL AS action";
+export const EVENT_COLUMNS =
+  "seq, type, client_id, name, text, ts, NULL AS edited_at, 0 AS deleted, target, by, action";
+
+export function toEvent(row: LogRow): LogEvent {
+  switch (row.type) {
+    case "edited":
+      return { type: "edited", seq: row.seq, target: row.target ?? 0, text: row.text, name: row.name, ts: row.ts };
+    case "deleted":
+      return { type: "deleted", seq: row.seq, target: row.target ?? 0, by: row.by, ts: row.ts };
+    case "moderation":
+      return {
+        type: "moderation",
+        seq: row.seq,
+        action: row.action as ModerationAction,
+        name: row.name,
+        by: row.by,
+        ts: row.ts,
+      };
+    default:
+      return toMessage(row);
+  }
+}
+
+export function toMessage(row: LogRow): ChatMessage {
+  const message: ChatMessage = {
+    type: "message",
+    seq: row.seq,
+    id: row.client_id,
+    name: row.name,
+    text: row.text,
+    ts: row.ts,
+  };
+  if (row.edited_at !== null) message.editedAt = row.edited_at;
+  if (row.deleted) message.deleted = true;
+  return message;
+}
+
+const utf8 = new TextEncoder();
+
+/** Reads rows until `max` items or `pageBytesMax` bytes of JSON (at least one item); reads no further. */
+export function takeWithinBudget<T>(rows: Iterable<LogRow>, max: number, convert: (row: LogRow) => T): Page<T> {
+  const items: T[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const item = convert(row);
+    const size = utf8.encode(JSON.stringify(item)).byteLength + 1;
+    if (items.length === max || (bytes + size > LIMITS.pageBytesMax && items.length > 0)) {
+      return { items, more: true, bytes };
+    }
+    bytes += size;
+    items.push(item);
+  }
+  return { items, more: false, bytes };
+}

@@ -1,0 +1,194 @@
+// Frames from a client, as the room reads them: one pure parser that never throws, and the
+// validation of every string a client sends (well-formed, no control characters, in bounds).
+import type {
+  ClientMessage,
+  EditFrame,
+  ModerateFrame,
+  ModerationAction,
+  OlderRequest,
+  ParseResult,
+  SendFrame,
+} from "./frames";
+import { isRecord, isSeq } from "./guards";
+import { type ErrorCode, LIMITS } from "./limits";
+
+// C0 controls, DEL and C1 controls.
+const CONTROL_CHARS = /\p{Cc}/u;
+// Message text may span lines and hold tabs; other control characters are refused.
+const TEXT_CONTROL_CHARS = /[^\P{Cc}\n\r\t]/u;
+
+/** Length in characters as a person counts them (code points, not UTF-16 units). */
+export function charLength(value: string): number {
+  let count = 0;
+  for (const _ of value) count++;
+  return count;
+}
+
+function fail<T>(code: ErrorCode, message: string, id?: string): ParseResult<T> {
+  return id === undefined ? { ok: false, code, message } : { ok: false, code, message, id };
+}
+
+/** Validates a display name; returns the trimmed name or why it is refused. */
+export function parseName(raw: string | null | undefined): ParseResult<string> {
+  if (raw === null || raw === undefined) return fail("bad_message", "name is required");
+  if (!raw.isWellFormed()) return fail("bad_message", "name must be well-formed Unicode");
+  const name = raw.trim();
+  if (name.length === 0) return fail("bad_message", "name must not be empty");
+  if (charLength(name) > LIMITS.nameMax) {
+    return fail("bad_message", `name must be at most ${LIMITS.nameMax} characters`);
+  }
+  if (CONTROL_CHARS.test(name)) return fail("bad_message", "name must not contain control characters");
+  return { ok: true, value: name };
+}
+
+/** Validates `since`: a whole number >= 0 written in decimal digits. */
+export function parseSince(raw: string | null | undefined): ParseResult<number | undefined> {
+  if (raw === null || raw === undefined) return { ok: true, value: undefined };
+  if (!/^\d{1,15}$/.test(raw)) return fail("bad_message", "since must be a whole number >= 0");
+  return { ok: true, value: Number(raw) };
+}
+
+function parseId(raw: unknown): ParseResult<string> {
+  if (typeof raw !== "string") return fail("bad_message", "id must be a string");
+  if (raw.length === 0 || raw.length > LIMITS.idMax) {
+    return fail("bad_message", `id must be 1-${LIMITS.idMax} characters`);
+  }
+  if (CONTROL_CHARS.test(raw)) return fail("bad_message", "id must not contain control characters");
+  // SQLite would store a lone surrogate as U+FFFD: another id than the one in memory.
+  if (!raw.isWellFormed()) return fail("bad_message", "id must be well-formed Unicode");
+  return { ok: true, value: raw };
+}
+
+function parseSend(frame: Record<string, unknown>): ParseResult<SendFrame> {
+  const id = parseId(frame.id);
+  if (!id.ok) return id;
+  const text = parseText(frame.text, id.value);
+  if (!text.ok) return text;
+  return { ok: true, value: { type: "send", id: id.value, text: text.value } };
+}
+
+/** Message text: well-formed, 1-2000 characters after trimming, line breaks and tabs only. */
+function parseText(text: unknown, id: string): ParseResult<string> {
+  if (typeof text !== "string") return fail("bad_message", "text must be a string", id);
+  if (!text.isWellFormed()) return fail("bad_message", "text must be well-formed Unicode", id);
+  const trimmed = text.trim();
+  if (trimmed.length === 0) return fail("bad_message", "text must not be empty", id);
+  if (charLength(trimmed) > LIMITS.textMax) {
+    return fail("too_long", `text must be at most ${LIMITS.textMax} characters`, id);
+  }
+  if (TEXT_CONTROL_CHARS.test(trimmed)) return fail("bad_message", "text must not contain control characters", id);
+  return { ok: true, value: trimmed };
+}
+
+function parseEdit(frame: Record<string, unknown>): ParseResult<EditFrame> {
+  const id = parseId(frame.id);
+  if (!id.ok) return id;
+  if (!isSeq(frame.target)) return fail("bad_message", "target must be a message's seq", id.value);
+  const text = parseText(frame.text, id.value);
+  if (!text.ok) return text;
+  return { ok: true, value: { type: "edit", id: id.value, target: frame.target, text: text.value } };
+}
+
+function parseOlder(frame: Record<string, unknown>): ParseResult<OlderRequest> {
+  const id = parseId(frame.id);
+  if (!id.ok) return id;
+  if (!isSeq(frame.before)) return fail("bad_message", "before must be a seq", id.value);
+  const { limit } = frame;
+  if (!isSeq(limit) || limit < 1 || limit > LIMITS.olderMax) {
+    return fail("bad_message", `limit must be a whole number from 1 to ${LIMITS.olderMax}`, id.value);
+  }
+  return { ok: true, value: { type: "older", id: id.value, before: frame.before, limit } };
+}
+
+function parseModerate(frame: Record<string, unknown>): ParseResult<ModerateFrame> {
+  const id = parseId(frame.id);
+  if (!id.ok) return id;
+  const { action, name, minutes } = frame;
+  if (action !== "kick" && action !== "ban" && action !== "unban") {
+    return fail("bad_message", 'action must be "kick", "ban" or "unban"', id.value);
+  }
+  if (typeof name !== "string" || name.length === 0 || !name.isWellFormed() || charLength(name) > LIMITS.nameMax * 4) {
+    return fail("bad_message", "name must name a person in this room", id.value);
+  }
+  const value: ModerateFrame = { type: "moderate", id: id.value, action, name };
+  if (minutes !== undefined) {
+    if (action !== "ban" || !isSeq(minutes) || minutes < 1 || minutes > LIMITS.banMinutesMax) {
+      return fail(
+        "bad_message",
+        `minutes must be a whole number from 1 to ${LIMITS.banMinutesMax}, on a ban`,
+        id.value,
+      );
+    }
+    value.minutes = minutes;
+  }
+  return { ok: true, value };
+}
+
+export type AdminAction =
+  | { action: "delete"; target: number }
+  | { action: ModerationAction; name: string; minutes?: number };
+
+/** The body of a deployer's `POST /api/rooms/<room>/moderation`. */
+export function parseAdminAction(body: unknown): ParseResult<AdminAction> {
+  if (!isRecord(body)) return fail("bad_json", "the body must be a JSON object");
+  if (body.action === "delete") {
+    return isSeq(body.target)
+      ? { ok: true, value: { action: "delete", target: body.target } }
+      : fail("bad_message", "target must be a message's seq");
+  }
+  const parsed = parseModerate({ ...body, id: "admin" });
+  if (!parsed.ok) return fail(parsed.code, parsed.message);
+  const { action, name, minutes } = parsed.value;
+  return { ok: true, value: minutes === undefined ? { action, name } : { action, name, minutes } };
+}
+
+/** Parses one incoming text frame. Pure; never throws. */
+export function parseClientMessage(data: string): ParseResult<ClientMessage> {
+  let frame: unknown;
+  try {
+    frame = JSON.parse(data);
+  } catch {
+    return fail("bad_json", "frame is not valid JSON");
+  }
+  if (!isRecord(frame)) return fail("bad_json", "frame must be a JSON object");
+  switch (frame.type) {
+    case "send":
+      return parseSend(frame);
+    case "typing":
+      return { ok: true, value: { type: "typing" } };
+    case "received":
+      return isSeq(frame.chars)
+        ? { ok: true, value: { type: "received", chars: frame.chars } }
+        : fail("bad_message", "chars must be a whole number >= 0");
+    case "catchup": {
+      const id = parseId(frame.id);
+      if (!id.ok) return id;
+      return isSeq(frame.since)
+        ? { ok: true, value: { type: "catchup", id: id.value, since: frame.since } }
+        : fail("bad_message", "since must be a whole number >= 0", id.value);
+    }
+    case "edit":
+      return parseEdit(frame);
+    case "delete": {
+      const id = parseId(frame.id);
+      if (!id.ok) return id;
+      if (!isSeq(frame.target)) return fail("bad_message", "target must be a message's seq", id.value);
+      return { ok: true, value: { type: "delete", id: id.value, target: frame.target } };
+    }
+    case "older":
+      return parseOlder(frame);
+    case "moderate":
+      return parseModerate(frame);
+    case undefined:
+      return fail("bad_message", "frame has no type");
+    default:
+      return fail("bad_message", `unknown frame type ${JSON.stringify(frame.type).slice(0, 40)}`);
+  }
+}
+
+/** UTF-8 size of a frame, computed only when the cheap bound does not settle it. */
+export function exceedsFrameLimit(data: string): boolean {
+  if (data.length * 3 <= LIMITS.frameBytesMax) return false;
+  if (data.length > LIMITS.frameBytesMax) return true;
+  return new TextEncoder().encode(data).byteLength > LIMITS.frameBytesMax;
+}

@@ -1,0 +1,151 @@
+// Frames from the server, as the page and test clients read them: null for anything this
+// protocol does not define; never throws.
+import type {
+  BatchableFrame,
+  ChatMessage,
+  ErrorFrame,
+  LogEvent,
+  ModerationAction,
+  Role,
+  ServerMessage,
+  WelcomeFrame,
+} from "./frames";
+import { isRecord, isSeq } from "./guards";
+import { ERROR_CODES, type ErrorCode } from "./limits";
+
+const isString = (v: unknown): v is string => typeof v === "string";
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+const isErrorCode = (v: unknown): v is ErrorCode => (ERROR_CODES as readonly unknown[]).includes(v);
+
+// `onlineCount` is Parley's addition to SPEC; a server without it means "all listed".
+function countOf(f: Record<string, unknown>): number {
+  return isSeq(f.onlineCount) ? f.onlineCount : isStringArray(f.online) ? f.online.length : 0;
+}
+
+function parseChatMessage(f: Record<string, unknown>): ChatMessage | null {
+  const { seq, id, name, text, ts } = f;
+  if (!isSeq(seq) || !isString(id) || !isString(name) || !isString(text) || !isSeq(ts)) return null;
+  const message: ChatMessage = { type: "message", seq, id, name, text, ts };
+  if (isSeq(f.editedAt)) message.editedAt = f.editedAt;
+  if (f.deleted === true) message.deleted = true;
+  return message;
+}
+
+const isAction = (v: unknown): v is ModerationAction => v === "kick" || v === "ban" || v === "unban";
+
+function parseLogEvent(f: Record<string, unknown>): LogEvent | null {
+  switch (f.type) {
+    case "message":
+      return parseChatMessage(f);
+    case "edited":
+      return isSeq(f.seq) && isSeq(f.target) && isString(f.text) && isString(f.name) && isSeq(f.ts)
+        ? { type: "edited", seq: f.seq, target: f.target, text: f.text, name: f.name, ts: f.ts }
+        : null;
+    case "deleted":
+      return isSeq(f.seq) && isSeq(f.target) && isString(f.by) && isSeq(f.ts)
+        ? { type: "deleted", seq: f.seq, target: f.target, by: f.by, ts: f.ts }
+        : null;
+    case "moderation":
+      return isSeq(f.seq) && isAction(f.action) && isString(f.name) && isString(f.by) && isSeq(f.ts)
+        ? { type: "moderation", seq: f.seq, action: f.action, name: f.name, by: f.by, ts: f.ts }
+        : null;
+    default:
+      return null;
+  }
+}
+
+function parseBatchable(f: Record<string, unknown>): BatchableFrame | null {
+  switch (f.type) {
+    case "message":
+    case "edited":
+    case "deleted":
+    case "moderation":
+      return parseLogEvent(f);
+    case "older": {
+      const messages = parseList(f.messages, parseChatMessage);
+      return isString(f.id) && messages && typeof f.more === "boolean"
+        ? { type: "older", id: f.id, messages, more: f.more }
+        : null;
+    }
+    case "ack":
+      return isString(f.id) && isSeq(f.seq) && isSeq(f.ts) ? { type: "ack", id: f.id, seq: f.seq, ts: f.ts } : null;
+    case "presence":
+      return (f.event === "join" || f.event === "leave") && isString(f.name) && isStringArray(f.online)
+        ? {
+            type: "presence",
+            event: f.event,
+            name: f.name,
+            online: f.online,
+            onlineCount: countOf(f),
+            ...(isStringArray(f.names) ? { names: f.names } : {}),
+          }
+        : null;
+    case "typing":
+      return isString(f.name) ? { type: "typing", name: f.name } : null;
+    case "catchup": {
+      const history = parseHistory(f.history);
+      return isString(f.id) && history && isSeq(f.lastSeq) && typeof f.more === "boolean"
+        ? { type: "catchup", id: f.id, history, lastSeq: f.lastSeq, more: f.more }
+        : null;
+    }
+    case "error": {
+      if (!isErrorCode(f.code) || !isString(f.message)) return null;
+      const frame: ErrorFrame = { type: "error", code: f.code, message: f.message };
+      if (isString(f.id)) frame.id = f.id;
+      if (isSeq(f.retryAfterMs)) frame.retryAfterMs = f.retryAfterMs;
+      return frame;
+    }
+    default:
+      return null;
+  }
+}
+
+function parseList<T>(value: unknown, parse: (f: Record<string, unknown>) => T | null): T[] | null {
+  if (!Array.isArray(value)) return null;
+  const items: T[] = [];
+  for (const item of value) {
+    const parsed = isRecord(item) ? parse(item) : null;
+    if (!parsed) return null;
+    items.push(parsed);
+  }
+  return items;
+}
+
+const parseHistory = (value: unknown) => parseList(value, parseLogEvent);
+const isRole = (v: unknown): v is Role => v === "owner" || v === "moderator" || v === "member";
+
+/** Parses a server frame; null when it is not one this protocol defines. Never throws. */
+export function parseServerMessage(data: string): ServerMessage | null {
+  let f: unknown;
+  try {
+    f = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (!isRecord(f)) return null;
+  if (f.type === "welcome") {
+    const { room, name, online, lastSeq } = f;
+    const onlineCount = countOf(f);
+    const history = parseHistory(f.history);
+    if (!isString(room) || !isString(name) || !isStringArray(online) || !history || !isSeq(lastSeq)) return null;
+    // `more` is new in version 2; an older server never cuts history.
+    const role = isRole(f.role) ? f.role : "member";
+    return { type: "welcome", room, name, online, onlineCount, history, lastSeq, more: f.more === true, role };
+  }
+  if (f.type === "batch") {
+    if (!Array.isArray(f.frames)) return null;
+    const frames: BatchableFrame[] = [];
+    for (const item of f.frames) {
+      const frame = isRecord(item) ? parseBatchable(item) : null;
+      if (!frame) return null;
+      frames.push(frame);
+    }
+    return { type: "batch", frames };
+  }
+  return parseBatchable(f);
+}
+
+/** A batch's frames in order, or the single frame: how a client handles `batch`. */
+export function unbatch(frame: ServerMessage): (WelcomeFrame | BatchableFrame)[] {
+  return frame.type === "batch" ? frame.frames : [frame];
+}
