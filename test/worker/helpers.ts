@@ -1,7 +1,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { MessageStore } from "../../src/room/log/message-store";
-import { type ClientMessage, type LogEvent, type ServerMessage, unbatch } from "../../src/shared/protocol";
+import { type ClientMessage, type LogEvent, parseServerMessage, type ServerMessage, unbatch } from "../../src/shared/protocol";
 
 export const ORIGIN = "https://parley.test";
 const TIMEOUT_MS = 5_000;
@@ -57,7 +57,8 @@ export class TestClient {
       const data = typeof event.data === "string" ? event.data : "<binary>";
       this.raw.push(data);
       if (data === "pong") return;
-      const received = JSON.parse(data) as ServerMessage;
+      const received = parseServerMessage(data);
+      if (!received) throw new Error(`the room sent a frame the protocol does not define: ${data.slice(0, 200)}`);
       if (received.type === "batch") this.batches++;
       // A batch is handled exactly as its frames, in order.
       for (const frame of unbatch(received)) {
@@ -164,7 +165,9 @@ export async function refusal(response: Response): Promise<{ error: ServerMessag
   socket.addEventListener("message", (e) => frames.push(String(e.data)));
   socket.accept();
   const { code } = await closed;
-  return { error: JSON.parse(frames[0] ?? "{}"), code };
+  const error = parseServerMessage(frames[0] ?? "");
+  if (!error) throw new Error(`expected an error frame first, got ${frames[0]}`);
+  return { error, code };
 }
 
 /** Opens a socket in `room` as `name` (with that name's device key) and waits for its welcome. */
