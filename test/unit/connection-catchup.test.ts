@@ -1,16 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FakeRoom, history, message } from "./fake-room";
+import { describe, expect, it, vi } from "vitest";
+import { FakeRoom, history, message, useFakeClock } from "./fake-room";
 
 // Keeping the room's log in sync: welcome, catch-up pages, each seq once and in order.
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.spyOn(Math, "random").mockReturnValue(1);
-});
-afterEach(() => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-});
+useFakeClock();
 
 describe("catching up", () => {
   it("asks `catchup` from where the last page ended, until a page says more: false", () => {

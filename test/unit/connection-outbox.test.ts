@@ -1,16 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FakeRoom, history, message } from "./fake-room";
+import { describe, expect, it, vi } from "vitest";
+import { FakeRoom, history, message, useFakeClock } from "./fake-room";
 
 // The outbox: one entry in flight, in the order written, each stored once.
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.spyOn(Math, "random").mockReturnValue(1);
-});
-afterEach(() => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-});
+useFakeClock();
 
 const texts = (room: FakeRoom, socket = room.socket) => socket.framesOf("send").map((f) => f.text);
 

@@ -1,17 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FakeRoom, history, refusalResponse } from "./fake-room";
+import { describe, expect, it, vi } from "vitest";
+import { FakeRoom, history, refusalResponse, useFakeClock } from "./fake-room";
 
 // The socket's life: backoff, heartbeat, asking why a socket was refused.
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  // The top of every jitter range, so delays are exact.
-  vi.spyOn(Math, "random").mockReturnValue(1);
-});
-afterEach(() => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-});
+useFakeClock();
 
 describe("reconnecting", () => {
   it("reopens within 0..1 s after a drop, asking since the last seq it holds", async () => {

@@ -3,12 +3,25 @@
 // a recorder of everything the connection tells the page. Frames both ways go
 // through the production parsers.
 
-import { expect } from "vitest";
+import { afterEach, beforeEach, expect, vi } from "vitest";
 import type { ChatEvents } from "../../src/client/connection/events";
 import { type JsonStore, Outbox } from "../../src/client/connection/outbox";
 import type { WhyResponse } from "../../src/client/connection/refusal";
 import { RoomSync } from "../../src/client/connection/room-sync";
 import type { Runtime, Socket, SocketHandlers } from "../../src/client/connection/runtime";
+
+/** Fake timers, and every jitter at the top of its range so delays are exact: for each test of the file. */
+export function useFakeClock(): void {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.spyOn(Math, "random").mockReturnValue(1);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+}
+
 import {
   type ChatMessage,
   type ClientMessage,

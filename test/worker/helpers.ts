@@ -1,7 +1,13 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { MessageStore } from "../../src/room/log/message-store";
-import { type ClientMessage, type LogEvent, parseServerMessage, type ServerMessage, unbatch } from "../../src/shared/protocol";
+import {
+  type ClientMessage,
+  type LogEvent,
+  parseServerMessage,
+  type ServerMessage,
+  unbatch,
+} from "../../src/shared/protocol";
 
 export const ORIGIN = "https://parley.test";
 const TIMEOUT_MS = 5_000;
