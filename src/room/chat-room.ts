@@ -226,7 +226,7 @@ export class ChatRoom extends DurableObject<Env> {
         return null;
       }
       const moderator = this.#moderation.roleOf(session, now) !== "member";
-      return this.#changes.apply({ author: session.identity, name: session.name, moderator }, frame.id, frame, now);
+      return this.#changes.apply({ identity: session.identity, name: session.name, moderator }, frame.id, frame, now);
     });
   }
 

@@ -32,7 +32,7 @@ export class EventWriter {
   }
 
   record(ws: WebSocket, session: Session, id: string, kind: WriteKind, write: () => LogEvent | Refused | null): void {
-    const stored = this.#store.findByAuthor(session.identity, id);
+    const stored = this.#store.findRetry(session.identity, id);
     if (stored) {
       this.#connections.sendTo(ws, { type: "ack", id, seq: stored.seq, ts: stored.ts });
       return;

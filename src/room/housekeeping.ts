@@ -1,4 +1,4 @@
-import { CLOSE_CODES, LIMITS } from "../shared";
+import { CLOSE_CODES, DAY_MS, LIMITS } from "../shared";
 import type { Connections } from "./connections";
 import type { InputShedding } from "./input-shedding";
 import type { MessageStore } from "./log/message-store";
@@ -8,7 +8,6 @@ import { forgetSchema } from "./log/schema";
 import type { RoomConfig } from "./room-config";
 import type { Traffic } from "./traffic";
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 // How often a room with sockets looks for dead ones.
 const PRUNE_EVERY_MS = LIMITS.idleTimeoutMs / 2;
 

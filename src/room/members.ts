@@ -1,6 +1,5 @@
+import { DAY_MS } from "../shared";
 import { ensureSchema, hasSchema } from "./log/schema";
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 type Member = { address: string; firstSeen: number; lastSeen: number };
 

@@ -6,3 +6,4 @@ export * from "./display-name";
 export * from "./joiner";
 export * from "./protocol";
 export * from "./room-name";
+export * from "./time";

@@ -1,10 +1,11 @@
+import { DAY_MS } from "../../shared";
+
 // Times and days as a person reads them, in their own locale and time zone.
 
 const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
 const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "medium" });
 const dateOnly = new Intl.DateTimeFormat(undefined, { weekday: "long", month: "long", day: "numeric" });
 const dateWithYear = new Intl.DateTimeFormat(undefined, { dateStyle: "full" });
-const DAY_MS = 86_400_000;
 
 export function sameDay(a: number, b: number): boolean {
   return new Date(a).toDateString() === new Date(b).toDateString();

@@ -1,4 +1,4 @@
-import { type ChatMessage, LIMITS, type LogEvent, type ModerationAction } from "../../shared";
+import { type ChatMessage, DAY_MS, LIMITS, type LogEvent, type ModerationAction } from "../../shared";
 import {
   EVENT_COLUMNS,
   type LogRow,
@@ -20,7 +20,6 @@ export type Refused = { refused: "not_found" | "forbidden" };
 // Prune in small steps so no send waits long for it.
 const PRUNE_EVERY = 100;
 const PRUNE_STEP_ROWS = 500;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Thrown when an event could not be stored; nothing of it was kept. */
 export class NotStoredError extends Error {
@@ -91,19 +90,19 @@ export class MessageStore {
     return this.#lastTs;
   }
 
-  /** The seq and time of what this author already did with this id, if anything. */
-  findByAuthor(author: string, clientId: string): Stored | null {
-    return this.#retries.get(author, clientId, this.#ready);
+  /** The seq and time of what this identity already did with this id, if anything. */
+  findRetry(identity: string, clientId: string): Stored | null {
+    return this.#retries.get(identity, clientId, this.#ready);
   }
 
   /** Stores a message under the next seq (`ts` never goes backwards); throws NotStoredError if it cannot. */
-  append(author: string, name: string, clientId: string, text: string, now: number): ChatMessage {
-    const { seq, ts } = this.#write(author, clientId, now, (seq, ts) => {
+  append(identity: string, name: string, clientId: string, text: string, now: number): ChatMessage {
+    const { seq, ts } = this.#write(identity, clientId, now, (seq, ts) => {
       this.#sql.exec(
         "INSERT INTO messages (seq, client_id, author, name, text, ts) VALUES (?, ?, ?, ?, ?, ?)",
         seq,
         clientId,
-        author,
+        identity,
         name,
         text,
         ts,
@@ -114,11 +113,11 @@ export class MessageStore {
   }
 
   /** The author changes their message's text. */
-  edit(author: string, clientId: string, target: number, text: string, now: number): LogEvent | Refused {
+  edit(identity: string, clientId: string, target: number, text: string, now: number): LogEvent | Refused {
     const message = this.#message(target);
     if (!message) return { refused: "not_found" };
-    if (message.author !== author) return { refused: "forbidden" };
-    const { seq, ts } = this.#write(author, clientId, now, (seq, ts) => {
+    if (message.author !== identity) return { refused: "forbidden" };
+    const { seq, ts } = this.#write(identity, clientId, now, (seq, ts) => {
       // An edit replaces the previous one: storage never grows with edits, and `since` replays the latest.
       this.#sql.exec("DELETE FROM events WHERE target = ? AND type = 'edited'", target);
       this.#sql.exec(
@@ -127,7 +126,7 @@ export class MessageStore {
         target,
         text,
         message.name,
-        author,
+        identity,
         clientId,
         ts,
       );
@@ -138,21 +137,21 @@ export class MessageStore {
 
   /** Removes a message, its words gone from storage (its edits' too); the author's, or anyone's for a moderator. */
   remove(
-    actor: { author: string; name: string; moderator: boolean },
+    actor: { identity: string; name: string; moderator: boolean },
     clientId: string,
     target: number,
     now: number,
   ): LogEvent | Refused {
     const message = this.#message(target);
     if (!message) return { refused: "not_found" };
-    if (message.author !== actor.author && !actor.moderator) return { refused: "forbidden" };
-    const { seq, ts } = this.#write(actor.author, clientId, now, (seq, ts) => {
+    if (message.author !== actor.identity && !actor.moderator) return { refused: "forbidden" };
+    const { seq, ts } = this.#write(actor.identity, clientId, now, (seq, ts) => {
       this.#sql.exec(
         "INSERT INTO events (seq, type, target, by, author, client_id, ts) VALUES (?, 'deleted', ?, ?, ?, ?, ?)",
         seq,
         target,
         actor.name,
-        actor.author,
+        actor.identity,
         clientId,
         ts,
       );
@@ -164,14 +163,14 @@ export class MessageStore {
 
   /** Records a moderator's action; `carryOut` (the ban's own write) runs in the same transaction. */
   moderation(
-    actor: { author: string; name: string },
+    actor: { identity: string; name: string },
     clientId: string,
     action: ModerationAction,
     name: string,
     now: number,
     carryOut?: () => void,
   ): LogEvent {
-    const { seq, ts } = this.#write(actor.author, clientId, now, (seq, ts) => {
+    const { seq, ts } = this.#write(actor.identity, clientId, now, (seq, ts) => {
       carryOut?.();
       this.#sql.exec(
         "INSERT INTO events (seq, type, action, name, by, author, client_id, ts) VALUES (?, 'moderation', ?, ?, ?, ?, ?, ?)",
@@ -179,7 +178,7 @@ export class MessageStore {
         action,
         name,
         actor.name,
-        actor.author,
+        actor.identity,
         clientId,
         ts,
       );
@@ -267,7 +266,7 @@ export class MessageStore {
   }
 
   /** Writes one event in a transaction under the next seq; memory moves on only once it is stored. */
-  #write(author: string, clientId: string, now: number, write: (seq: number, ts: number) => void): Stored {
+  #write(identity: string, clientId: string, now: number, write: (seq: number, ts: number) => void): Stored {
     const seq = this.#lastSeq + 1;
     const ts = Math.max(now, this.#lastTs);
     try {
@@ -282,7 +281,7 @@ export class MessageStore {
     this.#lastSeq = seq;
     this.#lastTs = ts;
     this.#latest = null;
-    this.#retries.stored(author, clientId, { seq, ts });
+    this.#retries.stored(identity, clientId, { seq, ts });
     return { seq, ts };
   }
 

@@ -1,7 +1,6 @@
-import { nameSkeleton } from "../../shared";
+import { DAY_MS, nameSkeleton } from "../../shared";
 import { ensureSchema, hasSchema } from "./schema";
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 // Suffixes tried for a signed-in name another `sub` holds: far more than any room has namesakes.
 const SUFFIX_MAX = 10_000;
 

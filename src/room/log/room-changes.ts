@@ -5,10 +5,10 @@ import type { Moderation } from "./moderation";
 import type { NameClaims } from "./name-claims";
 
 /** Who asks for a change, as the room knows them now. */
-export type Actor = { author: string; name: string; moderator: boolean };
+export type Actor = { identity: string; name: string; moderator: boolean };
 
 /** The deployer, acting through `POST /api/rooms/<room>/moderation`. */
-export const ADMIN: Actor = { author: "admin", name: "an administrator", moderator: true };
+export const ADMIN: Actor = { identity: "admin", name: "an administrator", moderator: true };
 
 export type Change =
   | { type: "edit"; target: number; text: string }
@@ -47,7 +47,7 @@ export class RoomChanges {
     const store = this.#room.store;
     switch (change.type) {
       case "edit":
-        return store.edit(actor.author, clientId, change.target, change.text, now);
+        return store.edit(actor.identity, clientId, change.target, change.text, now);
       case "delete":
         return store.remove(actor, clientId, change.target, now);
       case "moderate":
@@ -73,7 +73,7 @@ export class RoomChanges {
     const target = names.identityOf(skeleton, now);
     if (!target) return { refused: "not_found" };
     const onOwner = target.identity === moderation.owner() && actor !== ADMIN;
-    if (target.identity === actor.author || onOwner) return { refused: "forbidden" };
+    if (target.identity === actor.identity || onOwner) return { refused: "forbidden" };
     const shown = target.name;
     // A ban and its event are stored together or not at all; only then is anyone removed.
     const until = change.minutes === undefined ? null : now + change.minutes * 60_000;
