@@ -236,6 +236,16 @@ export async function say(client: TestClient, text: string, id = crypto.randomUU
   return client.next("ack", (a) => a.id === id);
 }
 
+/**
+ * Rate Limiting bindings count in windows aligned to the wall clock (a minute
+ * here): a test that fills one starts clear of its end, or the window may roll
+ * over half way and let the attempt that should be refused through.
+ */
+export async function clearOfWindowEnd(periodMs = 60_000, marginMs = 10_000): Promise<void> {
+  const left = periodMs - (Date.now() % periodMs);
+  if (left < marginMs) await new Promise((r) => setTimeout(r, left + 100));
+}
+
 /** Lets frames already sent arrive, to show that nothing more does. */
 export function settle(ms = 100): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

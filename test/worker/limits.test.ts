@@ -3,7 +3,18 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ChatRoom } from "../../src/room/chat-room";
 import { LIMITS } from "../../src/shared/protocol";
-import { freshIp, freshRoom, join, joinFrom, lastSeq, refusal, request, say, upgrade } from "./helpers";
+import {
+  clearOfWindowEnd,
+  freshIp,
+  freshRoom,
+  join,
+  joinFrom,
+  lastSeq,
+  refusal,
+  request,
+  say,
+  upgrade,
+} from "./helpers";
 
 describe("per-connection rate limit", () => {
   it("refuses frames past the burst with rate_limited and a retry hint, storing nothing, socket open", async () => {
@@ -63,6 +74,7 @@ describe("flush before close", () => {
 describe("per-IP connection limit", () => {
   // vitest.config.ts sets the limit to 30 a minute (production: 1000, in wrangler.toml).
   it("answers 429 with a JSON error past the attempts allowed a minute from one address", async () => {
+    await clearOfWindowEnd();
     const ip = freshIp();
     const room = freshRoom();
     const statuses: number[] = [];
