@@ -11,7 +11,7 @@ export type RoomRefusal = { code: "room_full" | "too_many_connections" | "name_t
 export const BANNED = "you are banned from this room";
 
 /** Signed-in identities (`AUTH = "jwt"`): their token names the person, never refused as taken. */
-export const isSignedIn = (identity: string) => identity.startsWith("j:");
+const isSignedIn = (identity: string) => identity.startsWith("j:");
 
 /**
  * Who may join a room now, checked in one order: room full, too many

@@ -14,7 +14,7 @@ import {
   readJoiner,
   type ServerMessage,
 } from "../shared";
-import { Admission, type RoomRefusal } from "./admission";
+import { Admission, BANNED, type RoomRefusal } from "./admission";
 import { Connections } from "./connections";
 import { EventWriter } from "./event-writer";
 import { HistoryAnswers } from "./history-answers";
@@ -222,7 +222,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.#writer.record(ws, session, frame.id, kind, () => {
       const now = Date.now();
       if (this.#moderation.isBanned(session.identity, now)) {
-        this.#connections.removePerson(session.identity, "banned", "you are banned from this room");
+        this.#connections.removePerson(session.identity, "banned", BANNED);
         return null;
       }
       const moderator = this.#moderation.roleOf(session, now) !== "member";
