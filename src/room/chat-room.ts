@@ -152,6 +152,7 @@ export class ChatRoom extends DurableObject<Env> {
       console.error("chat-room: failed handling a frame", this.#connections.session(ws)?.name, error);
       this.#connections.close(ws, CLOSE_CODES.internalError, "internal error");
     }
+    this.#connections.incoming();
   }
 
   #receive(ws: WebSocket, data: string | ArrayBuffer): void {

@@ -57,6 +57,7 @@ export class Connections {
     this.#fanout = new Fanout(
       {
         sockets: () => this.#roster.sockets(),
+        socketCount: () => this.#roster.size,
         beforeFlush: () => this.#backlog.measure(this.#roster.sockets()),
         send: (ws, payload) => this.#trySend(ws, payload),
         // Closing flushes what is queued for that socket, which may fail and close again: `#departed` ends it.
@@ -68,7 +69,11 @@ export class Connections {
         },
         flushed: (events) => hooks.flushed(events),
       },
-      { flushCharsMax: LIMITS.flushCharsMax },
+      {
+        flushCharsMax: LIMITS.flushCharsMax,
+        flushSendCharsMax: LIMITS.flushSendCharsMax,
+        flushCharsMin: LIMITS.flushCharsMin,
+      },
     );
     const open: [WebSocket, Session][] = [];
     for (const ws of sockets) {
@@ -151,6 +156,11 @@ export class Connections {
       return;
     }
     this.#lag.received(ws, this.#backlog.behind(ws), now);
+  }
+
+  /** A frame from a client was handled (it paces flushes when the runtime holds timer ticks back). */
+  incoming(): void {
+    this.#fanout.incoming();
   }
 
   /** How late the room's deliveries are: its own queue, or its readers, whichever is later. */

@@ -7,13 +7,14 @@ import { unbatch } from "../../src/shared/protocol";
 const socket = (label: string) => ({ label }) as unknown as WebSocket;
 
 /** A fan-out over fake sockets, run by hand: `micro()` and `tick()` stand for the event loop. */
-function harness(sockets: WebSocket[], flushCharsMax = 1_000_000) {
+function harness(sockets: WebSocket[], flushCharsMax = 1_000_000, flushSendCharsMax = 1_000_000_000) {
   const received = new Map<WebSocket, string[]>(sockets.map((ws) => [ws, []]));
   const microtasks: (() => void)[] = [];
   const timers: (() => void)[] = [];
   const fanout = new Fanout(
     {
       sockets: () => sockets,
+      socketCount: () => sockets.length,
       beforeFlush: () => {},
       send: (ws, payload) => {
         const list = received.get(ws);
@@ -23,7 +24,14 @@ function harness(sockets: WebSocket[], flushCharsMax = 1_000_000) {
       },
       failed: () => {},
     },
-    { flushCharsMax, microtask: (run) => microtasks.push(run), timer: (run) => timers.push(run), now: () => 0 },
+    {
+      flushCharsMax,
+      flushSendCharsMax,
+      flushCharsMin: 100,
+      microtask: (run) => microtasks.push(run),
+      timer: (run) => timers.push(run),
+      now: () => 0,
+    },
   );
   const runAll = (list: (() => void)[]) => {
     for (const run of list.splice(0)) run();
@@ -76,6 +84,47 @@ describe("the flush rule", () => {
     expect(texts(h.frames(reader))).toEqual(Array.from({ length: sent }, (_, i) => `m${i}`));
     // One lone first message, then one batch of 5 per flush.
     expect(h.received.get(reader)).toHaveLength(51);
+  });
+
+  it("flushes without the tick once it has handled as many incoming frames as the last flush reached sockets", () => {
+    const sockets = Array.from({ length: 20 }, (_, i) => socket(`s${i}`));
+    const h = harness(sockets);
+    h.fanout.broadcast(message("m0"));
+    h.micro();
+    // The runtime holds the tick back while frames keep coming: each one a message, handled.
+    for (let i = 1; i <= 19; i++) {
+      h.fanout.broadcast(message(`m${i}`));
+      h.fanout.incoming();
+    }
+    expect(h.pending().microtasks).toBe(0);
+    h.fanout.broadcast(message("m20"));
+    h.fanout.incoming();
+    expect(h.pending().microtasks).toBe(1);
+    h.micro();
+    const reader = sockets[3] as WebSocket;
+    // One frame with all 20, not 20 frames.
+    expect(h.received.get(reader)).toHaveLength(2);
+    expect(texts(h.frames(reader))).toEqual(Array.from({ length: 21 }, (_, i) => `m${i}`));
+    // The tick held back finally runs: it is stale and sends nothing twice; the next one finds the room idle.
+    h.tick();
+    h.tick();
+    expect(h.received.get(reader)).toHaveLength(2);
+    h.fanout.broadcast(message("lone"));
+    expect(h.pending()).toEqual({ microtasks: 1, timers: 0 });
+  });
+
+  it("in a big room sends less a socket per flush, so one flush stays near its total cap", () => {
+    const sockets = Array.from({ length: 50 }, (_, i) => socket(`s${i}`));
+    // 10,000 characters a flush in all: 200 a socket (the least a socket gets is 100).
+    const h = harness(sockets, 1_000_000, 10_000);
+    h.fanout.broadcast(message("m0"));
+    h.micro();
+    for (let i = 1; i <= 40; i++) h.fanout.broadcast(message(`m${i}`));
+    for (let i = 0; i < 100 && h.pending().timers > 0; i++) h.tick();
+    const reader = sockets[9] as WebSocket;
+    expect(texts(h.frames(reader))).toEqual(Array.from({ length: 41 }, (_, i) => `m${i}`));
+    for (const payload of h.received.get(reader) ?? []) expect(payload.length).toBeLessThan(400);
+    expect(h.received.get(reader)?.length).toBeGreaterThan(5);
   });
 
   it("caps a flush and sends the rest on the next ticks, each socket's frames once and in order", () => {
@@ -144,8 +193,15 @@ describe("the flush rule", () => {
   it("reports how long the oldest queued frame has waited", () => {
     let now = 1000;
     const fanout = new Fanout(
-      { sockets: () => [], beforeFlush: () => {}, send: () => true, failed: () => {} },
-      { flushCharsMax: 100, microtask: () => {}, timer: () => {}, now: () => now },
+      { sockets: () => [], socketCount: () => 0, beforeFlush: () => {}, send: () => true, failed: () => {} },
+      {
+        flushCharsMax: 100,
+        flushSendCharsMax: 100,
+        flushCharsMin: 100,
+        microtask: () => {},
+        timer: () => {},
+        now: () => now,
+      },
     );
     expect(fanout.lagMs(now)).toBe(0);
     fanout.broadcast(message("old"));
