@@ -1,14 +1,5 @@
 import type { BatchableFrame } from "../shared";
-
-// `logged`: an event with a seq, which a held socket gets from its catch-up pages instead.
-// `at`: when it was queued, for the room's delivery lag.
-type Outgoing = {
-  json: string;
-  except?: WebSocket | ReadonlySet<WebSocket>;
-  only?: WebSocket;
-  logged?: boolean;
-  at: number;
-};
+import { framesOf, type Outgoing, sendFlush, wrap } from "./flush-payloads";
 
 export type FanoutTarget = {
   /** The sockets a broadcast reaches. */
@@ -56,11 +47,17 @@ export type FanoutOptions = {
  * stays queued in order for the next tick. The runtime can hold timer ticks
  * back behind incoming frames (measured under wrangler dev at 800 sockets:
  * ticks 0.2-5 s late while frames kept coming), so the room also flushes
- * without the tick once it has handled as many incoming frames since the last
- * flush as that flush reached sockets: as much receiving as sending, which
- * depends on the load, not on a clock. Every socket gets its frames in queue
- * order, each once.
+ * without the tick once it has handled, since the last flush, incoming frames
+ * to a quarter of the sockets that flush reached (at least 16): a rule of the
+ * load, not of a clock. How late ticks run is also the room's measure of what waits in front
+ * of it (`lagMs`). Every socket gets its frames in queue order, each once.
  */
+// Incoming frames, as a share of the sockets the last flush reached, after which a flush goes without its tick:
+// at 800 sockets and the ~1000 frames a second a busy room takes in here, about 5 flushes a second, as when ticks ran on time.
+const EARLY_FLUSH_SHARE = 1 / 4;
+// ...and at least this many, so a small room's burst still waits for its tick and goes out in one frame.
+const EARLY_FLUSH_MIN = 16;
+
 export class Fanout {
   readonly #target: FanoutTarget;
   readonly #flushCharsMax: number;
@@ -79,6 +76,9 @@ export class Fanout {
   #received = 0;
   #reached = 0;
   #early = false;
+  // When each timer tick still pending was asked for, oldest first, and how late the last one to run was.
+  readonly #ticksAskedAt: number[] = [];
+  #tickLateMs = 0;
   // Sockets that joined while frames were queued: the frames before this index are not theirs.
   #joinedAt = new Map<WebSocket, number>();
   readonly #held = new Set<WebSocket>();
@@ -115,10 +115,18 @@ export class Fanout {
     this.#joinedAt.delete(ws);
   }
 
-  /** How long the oldest frame still queued has waited (0 when none waits): the room's delivery lag. */
+  /**
+   * The room's delivery lag: how long the oldest frame still queued has
+   * waited, or, while the room is busy, how late its ticks run. A tick waits
+   * behind the frames that came in before it, so a late tick means incoming
+   * frames wait that long in front of the room, where the queue cannot see them.
+   */
   lagMs(now: number): number {
     const oldest = this.#queue[0];
-    return oldest ? Math.max(0, now - oldest.at) : 0;
+    const queued = oldest ? now - oldest.at : 0;
+    const tick = this.#ticksAskedAt[0];
+    const ticks = this.#busy ? Math.max(this.#tickLateMs, tick === undefined ? 0 : now - tick) : 0;
+    return Math.max(0, queued, ticks);
   }
 
   /** To every socket but `except`. */
@@ -140,7 +148,7 @@ export class Fanout {
     else this.#schedule(this.#microtask);
   }
 
-  /** An incoming frame was handled: after as many as the last flush reached sockets, flush without waiting for the tick. */
+  /** An incoming frame was handled: after enough of them since the last flush, flush without waiting for the tick. */
   incoming(): void {
     this.#received++;
     if (!this.#busy || this.#early || this.#queue.length === 0 || this.#received < this.#reached) return;
@@ -150,7 +158,15 @@ export class Fanout {
 
   #schedule(by: (run: () => void) => void): void {
     const round = this.#round;
+    if (by !== this.#timer) {
+      by(() => {
+        if (round === this.#round) this.flush();
+      });
+      return;
+    }
+    this.#ticksAskedAt.push(this.#now());
     by(() => {
+      this.#tickLateMs = Math.max(0, this.#now() - (this.#ticksAskedAt.shift() ?? this.#now()));
       if (round === this.#round) this.flush();
     });
   }
@@ -160,7 +176,7 @@ export class Fanout {
    * about to be closed), and forgets it.
    */
   drainTo(ws: WebSocket): void {
-    const frames = this.#framesOf(ws, this.#queue, this.#joinedAt.get(ws) ?? 0);
+    const frames = framesOf(ws, this.#queue, this.#joinedAt.get(ws) ?? 0, this.#held.has(ws));
     this.remove(ws);
     if (frames.length > 0) this.#target.send(ws, wrap(frames));
   }
@@ -183,7 +199,7 @@ export class Fanout {
     this.#busy = true;
     this.#scheduled = true;
     this.#received = 0;
-    this.#reached = socketCount;
+    this.#reached = Math.max(EARLY_FLUSH_MIN, Math.ceil(socketCount * EARLY_FLUSH_SHARE));
     this.#schedule(this.#timer);
 
     this.#target.beforeFlush();
@@ -192,76 +208,7 @@ export class Fanout {
       if (!this.#target.send(ws, payload)) failed.push(ws);
     };
 
-    // The broadcasts, joined once; `firstShared[i]`: the index in `shared` of the first broadcast at or after batch[i].
-    const shared: string[] = [];
-    const firstShared = new Array<number>(batch.length + 1);
-    // The batch indices that name a socket (frames only for it, or broadcasts not for it), in order.
-    const named = new Map<WebSocket, number[]>();
-    const name = (ws: WebSocket, i: number) => {
-      const list = named.get(ws);
-      if (list) list.push(i);
-      else named.set(ws, [i]);
-    };
-    let events = 0;
-    for (const [i, item] of batch.entries()) {
-      firstShared[i] = shared.length;
-      if (item.only) name(item.only, i);
-      else {
-        shared.push(item.json);
-        if (item.logged) events++;
-        if (item.except instanceof Set) for (const ws of item.except) name(ws, i);
-        else if (item.except) name(item.except as WebSocket, i);
-      }
-    }
-    firstShared[batch.length] = shared.length;
-    const body = shared.join(",");
-    // Where each broadcast starts in `body`; one past the end is the comma that would follow the last.
-    const offsets = new Array<number>(shared.length + 1);
-    let offset = 0;
-    for (const [k, json] of shared.entries()) {
-      offsets[k] = offset;
-      offset += json.length + 1;
-    }
-    offsets[shared.length] = offset;
-    const sharedPayload = shared.length === 0 ? null : shared.length === 1 ? body : batchOf(body);
-
-    for (const ws of this.#target.sockets()) {
-      const from = joinedAt.get(ws);
-      if (this.#held.has(ws)) {
-        // Rare (a socket catching up): picked frame by frame.
-        const own = this.#framesOf(ws, batch, from ?? 0);
-        if (own.length > 0) send(ws, wrap(own));
-        continue;
-      }
-      const marks = named.get(ws);
-      if (from === undefined && !marks) {
-        if (sharedPayload !== null) send(ws, sharedPayload);
-        continue;
-      }
-      // Runs of the body, cut around this socket's own frames and the broadcasts not for it.
-      const pieces: string[] = [];
-      let count = 0;
-      let cursor = firstShared[Math.min(from ?? 0, batch.length)] as number;
-      const run = (to: number) => {
-        if (to <= cursor) return;
-        pieces.push(body.slice(offsets[cursor], (offsets[to] as number) - 1));
-        count += to - cursor;
-        cursor = to;
-      };
-      for (const i of marks ?? []) {
-        const item = batch[i] as Outgoing;
-        if (item.only) {
-          run(firstShared[i] as number);
-          pieces.push(item.json);
-          count++;
-        } else if (i >= (from ?? 0)) {
-          run(firstShared[i] as number);
-          cursor++;
-        }
-      }
-      run(shared.length);
-      if (count > 0) send(ws, count === 1 ? (pieces[0] as string) : batchOf(pieces.join(",")));
-    }
+    const events = sendFlush(batch, this.#target.sockets(), { joinedAt, held: this.#held }, send);
     this.#target.flushed?.(events);
     if (failed.length > 0) this.#target.failed(failed);
   }
@@ -285,26 +232,4 @@ export class Fanout {
     this.#queue = queue.slice(n);
     return queue.slice(0, n);
   }
-
-  /** The frames of `items` for this socket, one by one: for held sockets and a socket's last frames. */
-  #framesOf(ws: WebSocket, items: readonly Outgoing[], from: number): string[] {
-    const held = this.#held.has(ws);
-    return items
-      .filter((item, i) => (item.only ? item.only === ws : i >= from && !excludes(item, ws) && !(held && item.logged)))
-      .map((item) => item.json);
-  }
-}
-
-function excludes(item: Outgoing, ws: WebSocket): boolean {
-  return item.except instanceof Set ? item.except.has(ws) : item.except === ws;
-}
-
-/** One frame as itself, several in a batch. */
-function wrap(frames: string[]): string {
-  return frames.length === 1 ? (frames[0] as string) : batchOf(frames.join(","));
-}
-
-/** A batch around frames already joined with commas. */
-function batchOf(joined: string): string {
-  return `{"type":"batch","frames":[${joined}]}`;
 }
