@@ -218,10 +218,13 @@ export class Fanout {
     const queue = this.#queue;
     const shareOfSend = Math.floor(this.#flushSendCharsMax / Math.max(1, socketCount));
     const cap = Math.min(this.#flushCharsMax, Math.max(this.#flushCharsMin, shareOfSend));
+    // What each socket gets: a broadcast counts whole, a frame for one socket (an ack, an error) its share of all.
+    const share = 1 / Math.max(1, socketCount);
     let chars = 0;
     let n = 0;
     while (n < queue.length) {
-      chars += (queue[n] as Outgoing).json.length;
+      const item = queue[n] as Outgoing;
+      chars += item.only ? item.json.length * share : item.json.length;
       if (n > 0 && chars > cap) break;
       n++;
     }

@@ -20,9 +20,10 @@ type Sender = { seenAt: number; nextAt: number };
  * Sheds writes a room cannot deliver in time, at the input, before they are
  * stored. While the room's delivery lag (how long its oldest undelivered
  * frame has waited) is over `lagMaxMs`, writes are admitted at a little less
- * than the rate the room delivered events over the last window, shared equally
- * among the senders active in it: each gets one write per
- * `active / rate`, and a faster one learns when its next write fits.
+ * than the rate the room delivered events over the last window, divided by how
+ * many times `lagMaxMs` the lag is, shared equally among the senders active in
+ * it: each gets one write per `active / rate`, and a faster one learns when
+ * its next write fits.
  *
  * Invariant: it only ever refuses a write before it is stored; what it admits
  * is stored, acked and delivered like any other. Counts live in memory and
@@ -52,7 +53,8 @@ export class InputShedding {
     }
     state.seenAt = now;
     if (lagMs <= this.#lagMaxMs) return { ok: true };
-    const interval = this.#intervalMs(now);
+    // The later the room, the smaller each share, so what waits drains the sooner.
+    const interval = this.#intervalMs(now) * (lagMs / this.#lagMaxMs);
     if (state.nextAt > now) return { ok: false, retryAfterMs: Math.ceil(state.nextAt - now) };
     state.nextAt = Math.max(state.nextAt, now) + interval;
     return { ok: true };

@@ -175,6 +175,20 @@ describe("the flush rule", () => {
     expect(h.received.get(reader)?.length).toBeGreaterThan(5);
   });
 
+  it("counts a frame for one socket as that socket's share of the cap, so acks never crowd out the room's messages", () => {
+    const sockets = Array.from({ length: 50 }, (_, i) => socket(`s${i}`));
+    // 200 characters a socket a flush.
+    const h = harness(sockets, 1_000_000, 10_000);
+    h.fanout.broadcast(message("m0"));
+    h.micro();
+    for (const [i, ws] of sockets.entries()) h.fanout.sendTo(ws, { type: "ack", id: `a${i}`, seq: i, ts: 0 });
+    h.fanout.broadcast(message("m1"));
+    h.tick();
+    // All 50 acks (each ~40 characters, 2,000 in all) and the message went in one flush.
+    expect(texts(h.frames(sockets[49] as WebSocket))).toEqual(["m0", "ack:a49", "m1"]);
+    expect(h.received.get(sockets[49] as WebSocket)).toHaveLength(2);
+  });
+
   it("caps a flush and sends the rest on the next ticks, each socket's frames once and in order", () => {
     const [a, b, c] = ["a", "b", "c"].map(socket) as [WebSocket, WebSocket, WebSocket];
     const h = harness([a, b, c], 400);

@@ -30,10 +30,27 @@ describe("input shedding (the policy)", () => {
     expect(counts).toHaveLength(10);
     // Within 2 of ~32 each: senders that first appear while fewer are active start with a shorter wait.
     expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(2);
-    // About 0.8 x 100 a second in all, not the 500 a second offered.
+    // About 0.8 x 100 a second in all, divided by 1.5 for a lag of 1.5 s (~53 a second), not the 500 a second offered.
     const total = counts.reduce((a, b) => a + b, 0);
-    expect(total).toBeGreaterThan(200);
-    expect(total).toBeLessThan(400);
+    expect(total).toBeGreaterThan(150);
+    expect(total).toBeLessThan(300);
+  });
+
+  it("admits less the later the room is, so what waits drains the sooner", () => {
+    const admittedAt = (lagMs: number) => {
+      const shedding = new InputShedding(options);
+      let admitted = 0;
+      for (let t = -2000; t < 0; t += 100) shedding.delivered(10, t);
+      for (let t = 0; t < 4000; t += 10) {
+        if (t % 100 === 0) shedding.delivered(10, t);
+        for (let s = 0; s < 10; s++) if (shedding.admit(`p${s}`, lagMs, t).ok) admitted++;
+      }
+      return admitted;
+    };
+    const late = admittedAt(1500);
+    const later = admittedAt(6000);
+    expect(later).toBeLessThan(late / 2.5);
+    expect(later).toBeGreaterThan(0);
   });
 
   it("tells a refused sender when its next write fits", () => {
