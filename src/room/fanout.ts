@@ -44,13 +44,13 @@ export type FanoutOptions = {
  * flush, with no clock constant deciding. A flush takes at most
  * `flushCharsMax` characters of frames (fewer in a big room, so that what
  * one flush sends to all sockets stays near `flushSendCharsMax`); the rest
- * stays queued in order for the next tick. The runtime can hold timer ticks
- * back behind incoming frames (measured under wrangler dev at 800 sockets:
- * ticks 0.2-5 s late while frames kept coming), so the room also flushes
+ * stays queued in order for the next tick. The runtime holds timer ticks
+ * back while incoming frames wait (measured under wrangler dev at 400 and 800
+ * sockets: ticks 0.2 s to over 30 s late, for as long as frames kept coming),
+ * so the room also flushes
  * without the tick once it has handled, since the last flush, incoming frames
  * to a quarter of the sockets that flush reached (at least 16): a rule of the
- * load, not of a clock. How late ticks run is also the room's measure of what waits in front
- * of it (`lagMs`). Every socket gets its frames in queue order, each once.
+ * load, not of a clock. Every socket gets its frames in queue order, each once.
  */
 // Incoming frames, as a share of the sockets the last flush reached, after which a flush goes without its tick:
 // at 800 sockets and the ~1000 frames a second a busy room takes in here, about 5 flushes a second, as when ticks ran on time.
@@ -76,9 +76,6 @@ export class Fanout {
   #received = 0;
   #reached = 0;
   #early = false;
-  // When each timer tick still pending was asked for, oldest first, and how late the last one to run was.
-  readonly #ticksAskedAt: number[] = [];
-  #tickLateMs = 0;
   // Sockets that joined while frames were queued: the frames before this index are not theirs.
   #joinedAt = new Map<WebSocket, number>();
   readonly #held = new Set<WebSocket>();
@@ -115,18 +112,10 @@ export class Fanout {
     this.#joinedAt.delete(ws);
   }
 
-  /**
-   * The room's delivery lag: how long the oldest frame still queued has
-   * waited, or, while the room is busy, how late its ticks run. A tick waits
-   * behind the frames that came in before it, so a late tick means incoming
-   * frames wait that long in front of the room, where the queue cannot see them.
-   */
+  /** How long the oldest frame still queued has waited (0 when none waits): the room's delivery lag. */
   lagMs(now: number): number {
     const oldest = this.#queue[0];
-    const queued = oldest ? now - oldest.at : 0;
-    const tick = this.#ticksAskedAt[0];
-    const ticks = this.#busy ? Math.max(this.#tickLateMs, tick === undefined ? 0 : now - tick) : 0;
-    return Math.max(0, queued, ticks);
+    return oldest ? Math.max(0, now - oldest.at) : 0;
   }
 
   /** To every socket but `except`. */
@@ -158,15 +147,7 @@ export class Fanout {
 
   #schedule(by: (run: () => void) => void): void {
     const round = this.#round;
-    if (by !== this.#timer) {
-      by(() => {
-        if (round === this.#round) this.flush();
-      });
-      return;
-    }
-    this.#ticksAskedAt.push(this.#now());
     by(() => {
-      this.#tickLateMs = Math.max(0, this.#now() - (this.#ticksAskedAt.shift() ?? this.#now()));
       if (round === this.#round) this.flush();
     });
   }

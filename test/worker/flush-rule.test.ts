@@ -127,40 +127,6 @@ describe("the flush rule", () => {
     expect(h.received.get(b)).toHaveLength(2);
   });
 
-  it("counts how late its ticks run as delivery lag while busy: what waits in front of the room", () => {
-    let now = 0;
-    const timers: (() => void)[] = [];
-    const micro: (() => void)[] = [];
-    const fanout = new Fanout(
-      { sockets: () => [], socketCount: () => 100, beforeFlush: () => {}, send: () => true, failed: () => {} },
-      {
-        flushCharsMax: 1000,
-        flushSendCharsMax: 1_000_000,
-        flushCharsMin: 100,
-        microtask: (run) => micro.push(run),
-        timer: (run) => timers.push(run),
-        now: () => now,
-      },
-    );
-    fanout.broadcast(message("a"));
-    for (const run of micro.splice(0)) run();
-    // The tick asked for at 0 has not run at 1,500 (incoming frames are handled first): the queue is empty, the lag is not.
-    now = 1500;
-    expect(fanout.lagMs(now)).toBe(1500);
-    for (const run of timers.splice(0)) run();
-    // It ran 1,500 late and found nothing: the room is idle, and idle rooms have no lag.
-    expect(fanout.lagMs(now)).toBe(0);
-    // Busy again: the last late tick counts until a tick runs on time.
-    fanout.broadcast(message("b"));
-    for (const run of micro.splice(0)) run();
-    fanout.broadcast(message("c"));
-    now = 4000;
-    for (const run of timers.splice(0)) run();
-    expect(fanout.lagMs(now)).toBe(2500);
-    for (const run of timers.splice(0)) run();
-    expect(fanout.lagMs(now)).toBe(0);
-  });
-
   it("in a big room sends less a socket per flush, so one flush stays near its total cap", () => {
     const sockets = Array.from({ length: 50 }, (_, i) => socket(`s${i}`));
     // 10,000 characters a flush in all: 200 a socket (the least a socket gets is 100).
