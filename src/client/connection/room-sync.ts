@@ -160,6 +160,7 @@ export class RoomSync {
         case "edited":
         case "deleted":
         case "moderation":
+        case "reacted":
           this.#onEvent(f, true);
           break;
         case "older":

@@ -67,7 +67,7 @@ export function roomEvents(page: RoomPage): ChatEvents {
           composer.cancelEdit();
           composer.say("That message was deleted.");
         }
-      } else if (log.addModeration(event) && live) announcer.say(moderationText(event));
+      } else if (event.type === "moderation" && log.addModeration(event) && live) announcer.say(moderationText(event));
     },
     outbox(entry, stored) {
       log.updateOwn(entry, stored);
