@@ -61,7 +61,6 @@ export function roomEvents(page: RoomPage): ChatEvents {
       view.notifier.message(message.name, message.text, mentioned, attention.away());
     },
     change(event, live) {
-      conversation.changed(event);
       if (event.type === "edited") log.applyEdit(event.target, event.text, event.ts);
       else if (event.type === "deleted") {
         log.applyDelete(event.target);
@@ -70,6 +69,7 @@ export function roomEvents(page: RoomPage): ChatEvents {
           composer.say("That message was deleted.");
         }
       } else if (event.type === "moderation" && log.addModeration(event) && live) announcer.say(moderationText(event));
+      conversation.changed(event);
     },
     outbox(entry, stored) {
       log.updateOwn(entry, stored);
@@ -88,11 +88,16 @@ export function roomEvents(page: RoomPage): ChatEvents {
         composer.say(`Could not ${what}: ${result.error.message}.`);
         return;
       }
-      if (change.type === "edit") log.applyEdit(change.target, change.text, result.ts);
-      else if (change.type === "delete") log.applyDelete(change.target);
-      else if (change.type === "react") {
+      const me = connection().name;
+      if (change.type === "edit") {
+        log.applyEdit(change.target, change.text, result.ts);
+        conversation.changed({ type: "edited", ...result, target: change.target, text: change.text, name: me });
+      } else if (change.type === "delete") {
+        log.applyDelete(change.target);
+        conversation.changed({ type: "deleted", ...result, target: change.target, by: me });
+      } else if (change.type === "react") {
         const { target, emoji, on } = change;
-        conversation.changed({ type: "reacted", ...result, target, emoji, on, name: connection().name });
+        conversation.changed({ type: "reacted", ...result, target, emoji, on, name: me });
       } else {
         const by = connection().name;
         log.addModeration({ type: "moderation", ...result, action: change.action, name: change.name, by });
