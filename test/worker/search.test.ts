@@ -46,6 +46,27 @@ describe("search", () => {
     expect(found.messages[0]?.editedAt).toEqual(expect.any(Number));
   });
 
+  it("removes deleted and replaced words from the index's own storage, not only from answers", async () => {
+    const room = freshRoom();
+    const alice = await join(room, "alice");
+    const gone = await say(alice, "zzqqdeleted words");
+    const changed = await say(alice, "zzqqreplaced words");
+    await say(alice, "something else");
+    await act(alice, { type: "delete", target: gone.seq });
+    await act(alice, { type: "edit", target: changed.seq, text: "new words" });
+    const left = await runInDurableObject(env.ROOMS.getByName(room), (_r, state) => {
+      const holding = (word: string) =>
+        state.storage.sql
+          .exec<{ n: number }>(
+            "SELECT COUNT(*) AS n FROM messages_fts_data WHERE instr(block, CAST(? AS BLOB)) > 0",
+            word,
+          )
+          .toArray()[0]?.n;
+      return { deleted: holding("zzqqdeleted"), replaced: holding("zzqqreplaced"), kept: holding("something") };
+    });
+    expect(left).toEqual({ deleted: 0, replaced: 0, kept: 1 });
+  });
+
   it("pages with `before` and `more`, and carries replies and reactions in the messages' current state", async () => {
     const room = freshRoom();
     await seedHistory(room, 30);
