@@ -71,8 +71,11 @@ export function toMessage(row: LogRow): ChatMessage {
 }
 
 /** The event, with its current reactions when it is a message that has any. */
-export function withReactions<T extends LogEvent>(event: T, reactions: Map<number, Record<string, string[]>>): T {
-  const found = event.type === "message" ? reactions.get(event.seq) : undefined;
+export function withReactions<T extends LogEvent>(
+  event: T,
+  reactionsOf: (seq: number) => Record<string, string[]> | undefined,
+): T {
+  const found = event.type === "message" ? reactionsOf(event.seq) : undefined;
   if (found) (event as ChatMessage).reactions = found;
   return event;
 }

@@ -1,6 +1,6 @@
 import { type ChatMessage, searchWords } from "../../shared";
 import { type LogRow, MESSAGE_COLUMNS, type Page, takeWithinBudget, toMessage, withReactions } from "./log-rows";
-import { reactionsOf } from "./reactions";
+import { reactionLookup } from "./reactions";
 import { hasSchema } from "./schema";
 
 /**
@@ -24,17 +24,15 @@ export class MessageSearch {
     if (words.length === 0 || !hasSchema(this.#sql)) return { items: [], more: false, bytes: 0 };
     // Each word a quoted prefix: its letters and digits only, so nothing in it is FTS5 syntax.
     const match = words.map((word) => `"${word}"*`).join(" ");
-    const rows = this.#sql
-      .exec<LogRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE seq IN (
+    const reactions = reactionLookup(this.#sql);
+    const rows = this.#sql.exec<LogRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE seq IN (
            SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?
          ) AND deleted = 0 ORDER BY seq DESC`,
-        match,
-        before,
-        limit + 1,
-      )
-      .toArray();
-    const reactions = reactionsOf(this.#sql, rows);
+      match,
+      before,
+      limit + 1,
+    );
     return takeWithinBudget(rows, limit, (row) => withReactions(toMessage(row), reactions));
   }
 }

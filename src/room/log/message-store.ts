@@ -10,7 +10,7 @@ import {
   toMessage,
   withReactions,
 } from "./log-rows";
-import { reactionsOf } from "./reactions";
+import { reactionLookup } from "./reactions";
 import { RetryIndex, type Stored } from "./retry-index";
 import { ensureSchema, hasSchema } from "./schema";
 
@@ -189,17 +189,15 @@ export class MessageStore {
   /** Events after `since`, oldest first, up to `pageBytesMax` of JSON; `more` when some were left. */
   after(since: number): Page<LogEvent> {
     if (!this.#ready) return { items: [], more: false, bytes: 0 };
-    const rows = this.#sql
-      .exec<LogRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE seq > ?
-         UNION ALL SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ?
-         ORDER BY seq LIMIT ?`,
-        since,
-        since,
-        LIMITS.pageMessagesMax + 1,
-      )
-      .toArray();
-    const reactions = reactionsOf(this.#sql, rows);
+    const reactions = reactionLookup(this.#sql);
+    const rows = this.#sql.exec<LogRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE seq > ?
+       UNION ALL SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ?
+       ORDER BY seq LIMIT ?`,
+      since,
+      since,
+      LIMITS.pageMessagesMax + 1,
+    );
     return takeWithinBudget(rows, LIMITS.pageMessagesMax, (row) => withReactions(toEvent(row), reactions));
   }
 
@@ -212,10 +210,12 @@ export class MessageStore {
   /** Up to `count` messages before `seq`, oldest first, in their current state; `more` when earlier ones exist. */
   before(seq: number, count: number): Page<ChatMessage> {
     if (!this.#ready) return { items: [], more: false, bytes: 0 };
-    const rows = this.#sql
-      .exec<LogRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?`, seq, count + 1)
-      .toArray();
-    const reactions = reactionsOf(this.#sql, rows);
+    const reactions = reactionLookup(this.#sql);
+    const rows = this.#sql.exec<LogRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?`,
+      seq,
+      count + 1,
+    );
     const page = takeWithinBudget(rows, count, (row) => withReactions(toMessage(row), reactions));
     page.items.reverse();
     return page;

@@ -1,5 +1,4 @@
 import { LIMITS, type LogEvent } from "../../shared";
-import type { LogRow } from "./log-rows";
 import type { MessageStore, Refused } from "./message-store";
 import type { Stored } from "./retry-index";
 
@@ -9,8 +8,6 @@ export const TOO_MANY_MESSAGE = `a message carries at most ${LIMITS.reactionsMax
 /** A reaction already as asked: acked with the event that made it so (or the message), and nothing stored. */
 export type Unchanged = { unchanged: Stored };
 type Mine = { seq: number; ts: number; name: string; action: string };
-/** Each message's reactions: emoji to the names of who reacted, in the order they did. */
-export type ReactionMap = Map<number, Record<string, string[]>>;
 
 /**
  * Reactions, as events in the log's `events` table (`text` the emoji,
@@ -83,35 +80,29 @@ export class Reactions {
   }
 }
 
+/** A message's current reactions, or undefined when it has none. */
+export type ReactionLookup = (seq: number) => Record<string, string[]> | undefined;
+
 /**
- * The current reactions of the messages among `rows`, in one read of the
- * reactions index over their seq range (nothing read when the room has none).
+ * How a page of the log finds its messages' reactions: in a room where nobody
+ * has a reaction on, one probe of the reactions index and nothing more per
+ * message; otherwise one indexed read per message, as the page reads it.
  */
-export function reactionsOf(sql: SqlStorage, rows: readonly LogRow[]): ReactionMap {
-  const map: ReactionMap = new Map();
-  let low = Number.POSITIVE_INFINITY;
-  let high = 0;
-  for (const row of rows) {
-    if (row.type !== "message") continue;
-    low = Math.min(low, row.seq);
-    high = Math.max(high, row.seq);
-  }
-  if (high === 0) return map;
-  const found = sql.exec<{ target: number; emoji: string; name: string }>(
-    `SELECT target, text AS emoji, name FROM events
-     WHERE type = 'reacted' AND target BETWEEN ? AND ? AND action = 'on' ORDER BY seq`,
-    low,
-    high,
-  );
-  for (const { target, emoji, name } of found) {
-    let reactions = map.get(target);
-    if (!reactions) {
-      reactions = {};
-      map.set(target, reactions);
+export function reactionLookup(sql: SqlStorage): ReactionLookup {
+  const any = sql.exec("SELECT 1 FROM events WHERE type = 'reacted' AND action = 'on' LIMIT 1").toArray();
+  if (any.length === 0) return () => undefined;
+  return (seq) => {
+    let reactions: Record<string, string[]> | undefined;
+    const found = sql.exec<{ emoji: string; name: string }>(
+      "SELECT text AS emoji, name FROM events WHERE type = 'reacted' AND target = ? AND action = 'on' ORDER BY seq",
+      seq,
+    );
+    for (const { emoji, name } of found) {
+      reactions ??= {};
+      const names = reactions[emoji];
+      if (names) names.push(name);
+      else reactions[emoji] = [name];
     }
-    const names = reactions[emoji];
-    if (names) names.push(name);
-    else reactions[emoji] = [name];
-  }
-  return map;
+    return reactions;
+  };
 }
