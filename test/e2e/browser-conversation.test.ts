@@ -171,6 +171,18 @@ describe("the conversation on the page", () => {
     await results.first().click();
     await item(bob, "swordfish").waitFor();
     await expect.poll(() => inView(bob, "swordfish")).toBe(true);
+
+    // 300 match "filler": 50 at a time, newest first, earlier ones on asking.
+    await bob.getByLabel("Search messages").fill("filler");
+    await bob.getByRole("button", { name: "Search", exact: true }).click();
+    const found = bob.locator("#search-results .result");
+    await expect.poll(() => found.count()).toBe(50);
+    await bob.getByRole("button", { name: "Earlier results" }).click();
+    await expect.poll(() => found.count()).toBe(100);
+    // Writers send side by side, so which filler is newest varies: a hundred different ones, none twice.
+    const texts = await found.allTextContents();
+    expect(new Set(texts).size).toBe(100);
+    expect(texts.every((t) => /filler \d+$/.test(t))).toBe(true);
     expect(problems.take()).toEqual([]);
   });
 });

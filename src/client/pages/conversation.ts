@@ -20,6 +20,9 @@ export class ConversationView {
   readonly #results: HTMLOListElement;
   #replyTo: number | null = null;
   #pendingJump: number | null = null;
+  /** The search shown, and whether the next answer adds earlier results to it. */
+  #query = "";
+  #appending = false;
 
   constructor(log: ChatLog, connection: () => RoomSync, say: (text: string) => void) {
     this.#log = log;
@@ -41,7 +44,10 @@ export class ConversationView {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const q = input.value.trim();
-      if (q.length > 0) connection().search(q);
+      if (q.length === 0) return;
+      this.#query = q;
+      this.#appending = false;
+      connection().search(q);
     });
   }
 
@@ -131,8 +137,22 @@ export class ConversationView {
       li.append(button);
       return li;
     });
-    if (items.length === 0) items.push(el("li", "help", "No messages match."));
-    this.#results.replaceChildren(...items);
+    if (items.length === 0 && !this.#appending) items.push(el("li", "help", "No messages match."));
+    const oldest = frame.messages.at(-1)?.seq;
+    if (frame.more && oldest !== undefined) {
+      const more = el("button", "secondary small", "Earlier results");
+      more.type = "button";
+      more.addEventListener("click", () => {
+        more.closest("li")?.remove();
+        this.#appending = true;
+        this.#connection().search(this.#query, oldest);
+      });
+      const li = el("li");
+      li.append(more);
+      items.push(li);
+    }
+    if (this.#appending) this.#results.append(...items);
+    else this.#results.replaceChildren(...items);
   }
 
   #quote(item: HTMLLIElement, replyTo: number): void {
