@@ -16,10 +16,12 @@ import {
 } from "../shared";
 import { Admission, BANNED, type RoomRefusal } from "./admission";
 import { Connections } from "./connections";
+import { Conversation } from "./conversation";
 import { EventWriter } from "./event-writer";
 import { HistoryAnswers } from "./history-answers";
 import { Housekeeping } from "./housekeeping";
 import { InputShedding } from "./input-shedding";
+import { MessageSearch } from "./log/message-search";
 import { MessageStore } from "./log/message-store";
 import { Moderation } from "./log/moderation";
 import { NameClaims } from "./log/name-claims";
@@ -55,6 +57,7 @@ export class ChatRoom extends DurableObject<Env> {
   readonly #writer: EventWriter;
   readonly #changes: RoomChanges;
   readonly #housekeeping: Housekeeping;
+  readonly #conversation: Conversation;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -74,8 +77,10 @@ export class ChatRoom extends DurableObject<Env> {
     });
     const connections = this.#connections;
     this.#admission = new Admission(config, connections, this.#moderation, this.#names, this.#members);
-    this.#history = new HistoryAnswers(this.#store, connections, this.#traffic, config.historyBytesPerMinute);
+    const search = new MessageSearch(sql);
+    this.#history = new HistoryAnswers(this.#store, search, connections, this.#traffic, config.historyBytesPerMinute);
     this.#writer = new EventWriter(this.#store, connections, this.#traffic, this.#shedding);
+    this.#conversation = new Conversation(sql, this.#store, this.#names);
     this.#changes = new RoomChanges({
       store: this.#store,
       moderation: this.#moderation,
@@ -191,11 +196,13 @@ export class ChatRoom extends DurableObject<Env> {
     const frame = parsed.value;
     switch (frame.type) {
       case "send":
-        this.#writer.record(ws, session, frame.id, "message", () => {
-          const message = this.#store.append(session.identity, session.name, frame.id, frame.text, Date.now());
-          this.#names.wrote(session.identity, session.name, session.skeleton, message.ts);
-          return message;
-        });
+        this.#writer.record(ws, session, frame.id, "message", () => this.#conversation.send(session, frame));
+        return;
+      case "react":
+        this.#writer.record(ws, session, frame.id, "change", () => this.#conversation.react(session, frame));
+        return;
+      case "search":
+        this.#history.search(ws, frame);
         return;
       case "typing":
         connections.broadcast({ type: "typing", name: session.name }, ws);

@@ -2,9 +2,13 @@ import { LIMITS, type LogEvent } from "../shared";
 import type { Connections } from "./connections";
 import type { InputShedding } from "./input-shedding";
 import { type MessageStore, NotStoredError, type Refused } from "./log/message-store";
+import { TOO_MANY_MESSAGE, type TooMany, type Unchanged } from "./log/reactions";
 import { REFUSED_MESSAGES } from "./log/room-changes";
 import type { Session } from "./session";
 import type { Traffic } from "./traffic";
+
+/** What a write stored, why it stored nothing, or null when it answered by itself. */
+type WriteResult = LogEvent | Refused | TooMany | Unchanged | null;
 
 /** What a write is, for its budgets and its words: new text is shed under load; moderation is never limited. */
 export type WriteKind = "message" | "edit" | "change" | "moderation";
@@ -31,14 +35,14 @@ export class EventWriter {
     this.#shedding = shedding;
   }
 
-  record(ws: WebSocket, session: Session, id: string, kind: WriteKind, write: () => LogEvent | Refused | null): void {
+  record(ws: WebSocket, session: Session, id: string, kind: WriteKind, write: () => WriteResult): void {
     const stored = this.#store.findRetry(session.identity, id);
     if (stored) {
       this.#connections.sendTo(ws, { type: "ack", id, seq: stored.seq, ts: stored.ts });
       return;
     }
     if (!this.#admitted(ws, session, id, kind)) return;
-    let result: LogEvent | Refused | null;
+    let result: WriteResult;
     try {
       result = write();
     } catch (error) {
@@ -50,7 +54,12 @@ export class EventWriter {
     }
     if (result === null) return;
     if ("refused" in result) {
-      this.#connections.sendError(ws, result.refused, REFUSED_MESSAGES[result.refused], id);
+      const why = result.refused === "too_many" ? TOO_MANY_MESSAGE : REFUSED_MESSAGES[result.refused];
+      this.#connections.sendError(ws, result.refused, why, id);
+      return;
+    }
+    if ("unchanged" in result) {
+      this.#connections.sendTo(ws, { type: "ack", id, ...result.unchanged });
       return;
     }
     // Stored already; the output gate holds these until the write is durable.

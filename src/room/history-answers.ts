@@ -1,5 +1,6 @@
-import { type CatchupRequest, LIMITS, type LogEvent, type OlderRequest } from "../shared";
+import { type CatchupRequest, LIMITS, type LogEvent, type OlderRequest, type SearchRequest } from "../shared";
 import type { Connections } from "./connections";
+import type { MessageSearch } from "./log/message-search";
 import type { MessageStore, Page } from "./log/message-store";
 import type { Session } from "./session";
 import type { Traffic } from "./traffic";
@@ -19,8 +20,17 @@ export class HistoryAnswers {
   readonly #traffic: Traffic;
   readonly #bytesPerMinute: number;
 
-  constructor(store: MessageStore, connections: Connections, traffic: Traffic, bytesPerMinute: number) {
+  readonly #search: MessageSearch;
+
+  constructor(
+    store: MessageStore,
+    search: MessageSearch,
+    connections: Connections,
+    traffic: Traffic,
+    bytesPerMinute: number,
+  ) {
     this.#store = store;
+    this.#search = search;
     this.#connections = connections;
     this.#traffic = traffic;
     this.#bytesPerMinute = bytesPerMinute;
@@ -66,6 +76,13 @@ export class HistoryAnswers {
     const page = this.#store.before(frame.before, frame.limit);
     if (!this.#allowed(ws, page.bytes, frame.id)) return;
     this.#connections.sendTo(ws, { type: "older", id: frame.id, messages: page.items, more: page.more });
+  }
+
+  /** Messages matching a query, newest first: read through the search index, counted as history. */
+  search(ws: WebSocket, frame: SearchRequest): void {
+    const page = this.#search.search(frame.q, frame.before ?? Number.MAX_SAFE_INTEGER, frame.limit);
+    if (!this.#allowed(ws, page.bytes, frame.id)) return;
+    this.#connections.sendTo(ws, { type: "search", id: frame.id, messages: page.items, more: page.more });
   }
 
   #allowed(ws: WebSocket, bytes: number, id: string): boolean {

@@ -79,6 +79,11 @@ export class NodeChatClient {
     return this.next("ack", (a) => a.id === id);
   }
 
+  /** Sends any frame as it is. */
+  send(frame: Record<string, unknown>): void {
+    this.#socket.send(JSON.stringify(frame));
+  }
+
   close(): void {
     this.#socket.close(1000);
   }

@@ -140,6 +140,7 @@ export class FakeRoom {
       outbox: (...args) => push(["outbox", ...args]),
       changed: (...args) => push(["changed", ...args]),
       older: (...args) => push(["older", ...args]),
+      search: (...args) => push(["search", ...args]),
       presence: (...args) => push(["presence", ...args]),
       typing: (...args) => push(["typing", ...args]),
       refused: (...args) => push(["refused", ...args]),

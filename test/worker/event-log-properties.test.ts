@@ -5,18 +5,27 @@ import { describe, expect, it } from "vitest";
 import type { LogEvent } from "../../src/shared/protocol";
 import { act, catchUp, freshRoom, join, settle, type TestClient } from "./helpers";
 
-type Shown = { text: string; edited: boolean; deleted: boolean };
+type Shown = { text: string; edited: boolean; deleted: boolean; reactions: Record<string, string[]> };
+
+const sorted = (reactions: Record<string, string[]> = {}) =>
+  Object.fromEntries(Object.entries(reactions).map(([emoji, names]) => [emoji, [...names].sort()]));
 
 /** A client's view of the room: every message by seq, as the events it received left it. */
 function apply(view: Map<number, Shown>, events: LogEvent[]): void {
   for (const e of events) {
-    if (e.type === "message")
-      view.set(e.seq, { text: e.text, edited: e.editedAt !== undefined, deleted: e.deleted === true });
-    if (e.type === "edited") {
-      const m = view.get(e.target);
-      if (m && !m.deleted) view.set(e.target, { text: e.text, edited: true, deleted: false });
+    if (e.type === "message") {
+      const shown = { text: e.text, edited: e.editedAt !== undefined, deleted: e.deleted === true };
+      view.set(e.seq, { ...shown, reactions: sorted(e.reactions) });
     }
-    if (e.type === "deleted") view.set(e.target, { text: "", edited: false, deleted: true });
+    const m = "target" in e ? view.get(e.target) : undefined;
+    if (e.type === "edited" && m && !m.deleted) view.set(e.target, { ...m, text: e.text, edited: true });
+    if (e.type === "deleted") view.set(e.target, { text: "", edited: false, deleted: true, reactions: {} });
+    if (e.type === "reacted" && m) {
+      const names = (m.reactions[e.emoji] ?? []).filter((n) => n !== e.name);
+      if (e.on) names.push(e.name);
+      if (names.length > 0) m.reactions[e.emoji] = names.sort();
+      else delete m.reactions[e.emoji];
+    }
   }
 }
 
@@ -26,6 +35,7 @@ function received(socket: TestClient): LogEvent[] {
   for (const f of socket.frames) {
     if (f.type === "welcome" || f.type === "catchup") events.push(...f.history);
     if (f.type === "message" || f.type === "edited" || f.type === "deleted" || f.type === "moderation") events.push(f);
+    if (f.type === "reacted") events.push(f);
   }
   return events;
 }
@@ -34,6 +44,7 @@ type Step =
   | { kind: "send"; text: string }
   | { kind: "edit"; pick: number; text: string }
   | { kind: "delete"; pick: number }
+  | { kind: "react"; pick: number; emoji: string; on: boolean; fan: boolean }
   | { kind: "reconnect" }
   | { kind: "evict" };
 
@@ -48,16 +59,27 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("delete" as const), pick: fc.nat() }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("react" as const),
+      pick: fc.nat(),
+      emoji: fc.constantFrom("👍", "🎉", "❤️"),
+      on: fc.boolean(),
+      fan: fc.boolean(),
+    }),
+  },
   { weight: 2, arbitrary: fc.constant({ kind: "reconnect" as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: "evict" as const }) },
 );
 
 describe("the event log", () => {
-  it("gives a client that reconnects with `since` the same state as a fresh join, for any interleaving", async () => {
+  it("gives a client that reconnects with `since` the same state as a fresh join, for any interleaving (reactions too)", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 3, maxLength: 20 }), async (steps) => {
         const room = freshRoom();
         const writer = await join(room, "writer");
+        const fan = await join(room, "fan");
         // The reader keeps its view across sockets, catching up with `since` as the page does.
         const view = new Map<number, Shown>();
         let reader = await join(room, "reader");
@@ -75,6 +97,9 @@ describe("the event log", () => {
           } else if (s.kind === "edit" || s.kind === "delete") {
             const target = mine[s.pick % Math.max(1, mine.length)] ?? 1;
             await act(writer, s.kind === "edit" ? { type: "edit", target, text: s.text } : { type: "delete", target });
+          } else if (s.kind === "react") {
+            const target = mine[s.pick % Math.max(1, mine.length)] ?? 1;
+            await act(s.fan ? fan : writer, { type: "react", target, emoji: s.emoji, on: s.on });
           } else if (s.kind === "reconnect") {
             await settle(30);
             absorb();
@@ -94,7 +119,7 @@ describe("the event log", () => {
         const state = new Map<number, Shown>();
         apply(state, fresh.of("welcome")[0]?.history ?? []);
         expect(view).toEqual(state);
-        for (const socket of [writer, reader, fresh]) socket.close();
+        for (const socket of [writer, fan, reader, fresh]) socket.close();
       }),
       { numRuns: 6 },
     );

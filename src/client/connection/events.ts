@@ -1,4 +1,12 @@
-import type { ChatMessage, ErrorFrame, LogEvent, OlderFrame, PresenceFrame, WelcomeFrame } from "../../shared";
+import type {
+  ChatMessage,
+  ErrorFrame,
+  LogEvent,
+  OlderFrame,
+  PresenceFrame,
+  SearchFrame,
+  WelcomeFrame,
+} from "../../shared";
 import type { Change, OutboxEntry } from "./outbox";
 import type { Refusal } from "./refusal";
 
@@ -34,6 +42,8 @@ export type ChatEvents = {
   changed(entry: OutboxEntry & { change: Change }, result: { seq: number; ts: number } | { error: ErrorFrame }): void;
   /** Earlier messages, as asked with `older()`. */
   older(frame: OlderFrame): void;
+  /** Messages matching a search, newest first. */
+  search(frame: SearchFrame): void;
   presence(frame: PresenceFrame): void;
   typing(name: string): void;
   /** Why this page is not in the room: it waits and tries again ("later"), or stops until told otherwise. */

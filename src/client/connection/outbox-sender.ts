@@ -45,8 +45,9 @@ export class OutboxSender {
   }
 
   /** Queues a message at the end of the outbox; it goes out when all before it have. */
-  send(text: string): OutboxEntry {
+  send(text: string, replyTo?: number): OutboxEntry {
     const entry: OutboxEntry = { id: crypto.randomUUID(), text, ts: Date.now(), state: "pending" };
+    if (replyTo !== undefined) entry.replyTo = replyTo;
     this.#outbox.add(entry);
     this.#events.outbox(entry);
     this.flush();
@@ -111,10 +112,9 @@ export class OutboxSender {
     const next = this.#outbox.next();
     if (!next) return;
     this.#inFlight = next.id;
-    const { id, text, change } = next;
-    this.#send(
-      change ? ({ ...change, id } satisfies ClientMessage) : ({ type: "send", id, text } satisfies ClientMessage),
-    );
+    const { id, text, change, replyTo } = next;
+    const message: ClientMessage = { type: "send", id, text, ...(replyTo === undefined ? {} : { replyTo }) };
+    this.#send(change ? ({ ...change, id } satisfies ClientMessage) : message);
   }
 
   ack(id: string, seq: number, ts: number): void {

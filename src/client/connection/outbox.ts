@@ -9,15 +9,18 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 export type Change =
   | { type: "edit"; target: number; text: string }
   | { type: "delete"; target: number }
-  | { type: "moderate"; action: ModerationAction; name: string; minutes?: number };
+  | { type: "moderate"; action: ModerationAction; name: string; minutes?: number }
+  | { type: "react"; target: number; emoji: string; on: boolean };
 
 /** One message (or change) this person wrote that the room has not acknowledged yet. */
 export type OutboxEntry = {
   id: string;
   /** The message's words ("" for a change). */
   text: string;
-  /** Present for an edit, a deletion or a moderation, absent for a new message. */
+  /** Present for an edit, a deletion, a reaction or a moderation, absent for a new message. */
   change?: Change;
+  /** The seq of the message this one answers. */
+  replyTo?: number;
   /** When it was written, by this browser's clock (the room's clock replaces it once stored). */
   ts: number;
   state: "pending" | "failed";
@@ -42,6 +45,7 @@ function parseEntry(v: unknown): OutboxEntry | null {
   }
   if (typeof error === "string") entry.error = error;
   if (retryable === true) entry.retryable = true;
+  if (isTarget(v.replyTo)) entry.replyTo = v.replyTo;
   return entry;
 }
 
@@ -53,6 +57,9 @@ function parseChange(v: unknown): Change | null {
     return { type: "edit", target: v.target, text: v.text };
   }
   if (v.type === "delete" && isTarget(v.target)) return { type: "delete", target: v.target };
+  if (v.type === "react" && isTarget(v.target) && typeof v.emoji === "string" && typeof v.on === "boolean") {
+    return { type: "react", target: v.target, emoji: v.emoji, on: v.on };
+  }
   const { action, name, minutes } = v;
   if (v.type !== "moderate" || typeof name !== "string") return null;
   if (action !== "kick" && action !== "ban" && action !== "unban") return null;

@@ -93,10 +93,17 @@ export class RoomSync {
   }
 
   /** Queues a message at the end of the outbox; it goes out when all before it have. */
-  send(text: string): OutboxEntry {
+  send(text: string, replyTo?: number): OutboxEntry {
     // The others stop showing "typing" when the message arrives: typing again is news at once.
     this.#lastTypingSent = 0;
-    return this.#sender.send(text);
+    return this.#sender.send(text, replyTo);
+  }
+
+  /** Asks for messages matching `q`, newest first; the answer comes to `events.search`. */
+  search(q: string, before?: number): void {
+    if (!this.#socket.isOpen()) return;
+    const frame = { type: "search", id: crypto.randomUUID(), q, limit: LIMITS.searchMax } as const;
+    this.#socket.send((before === undefined ? frame : { ...frame, before }) satisfies ClientMessage);
   }
 
   /** Queues an edit, deletion or moderation; it goes out in its turn, and survives reconnects and reloads. */
@@ -160,7 +167,11 @@ export class RoomSync {
         case "edited":
         case "deleted":
         case "moderation":
+        case "reacted":
           this.#onEvent(f, true);
+          break;
+        case "search":
+          this.#events.search(f);
           break;
         case "older":
           if (f.id !== this.#older?.id) break;

@@ -21,7 +21,7 @@ export type RoomPage = {
 /** What the room says, shown on the page: the log, the online list, the state line and the notices. */
 export function roomEvents(page: RoomPage): ChatEvents {
   const { room, chatSection, status, signIn, view, names, connection } = page;
-  const { log, composer, notice, online, presence, typing, announcer, attention } = view;
+  const { log, composer, notice, online, presence, typing, announcer, attention, conversation } = view;
   return {
     state(state) {
       status.textContent = STATUS_TEXT[state];
@@ -54,6 +54,7 @@ export function roomEvents(page: RoomPage): ChatEvents {
       if (live) presence.spoke(message.name);
       const mine = log.policy.mine(message.name);
       const mentioned = log.addMessage(message, mine);
+      conversation.shown(message);
       attention.seen(message.seq, !mine, live);
       if (!live || mine || !view.welcomed) return;
       announcer.say(`${message.name}: ${message.text}`);
@@ -67,28 +68,45 @@ export function roomEvents(page: RoomPage): ChatEvents {
           composer.cancelEdit();
           composer.say("That message was deleted.");
         }
-      } else if (log.addModeration(event) && live) announcer.say(moderationText(event));
+      } else if (event.type === "moderation" && log.addModeration(event) && live) announcer.say(moderationText(event));
+      conversation.changed(event);
     },
     outbox(entry, stored) {
       log.updateOwn(entry, stored);
       if (stored) attention.seen(stored.seq, false, false);
+      if (stored) conversation.ownStored(entry, stored.seq);
     },
     changed(entry, result) {
       const { change } = entry;
       if ("error" in result) {
-        const what = change.type === "moderate" ? `${change.action} ${change.name}` : `${change.type} that message`;
+        const what =
+          change.type === "moderate"
+            ? `${change.action} ${change.name}`
+            : change.type === "react"
+              ? "react to that message"
+              : `${change.type} that message`;
         composer.say(`Could not ${what}: ${result.error.message}.`);
         return;
       }
-      if (change.type === "edit") log.applyEdit(change.target, change.text, result.ts);
-      else if (change.type === "delete") log.applyDelete(change.target);
-      else {
+      const me = connection().name;
+      if (change.type === "edit") {
+        log.applyEdit(change.target, change.text, result.ts);
+        conversation.changed({ type: "edited", ...result, target: change.target, text: change.text, name: me });
+      } else if (change.type === "delete") {
+        log.applyDelete(change.target);
+        conversation.changed({ type: "deleted", ...result, target: change.target, by: me });
+      } else if (change.type === "react") {
+        const { target, emoji, on } = change;
+        conversation.changed({ type: "reacted", ...result, target, emoji, on, name: me });
+      } else {
         const by = connection().name;
         log.addModeration({ type: "moderation", ...result, action: change.action, name: change.name, by });
       }
     },
     older(frame) {
       log.prependOlder(frame.messages);
+      for (const message of frame.messages) conversation.shown(message);
+      conversation.older(frame);
       view.olderMore = frame.more;
       if (!frame.more) log.markBeginning(`This is the beginning of #${room}`);
       else view.loadOlder();
@@ -130,6 +148,9 @@ export function roomEvents(page: RoomPage): ChatEvents {
     },
     error(frame) {
       composer.say(frame.message);
+    },
+    search(frame) {
+      conversation.search(frame);
     },
   };
 }

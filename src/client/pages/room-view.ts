@@ -12,6 +12,7 @@ import { Notifier } from "../ui/notifier";
 import { OnlineList } from "../ui/online-list";
 import { type PresenceChange, PresenceLines, presenceText } from "../ui/presence-lines";
 import { TypingIndicator } from "../ui/typing-indicator";
+import { ConversationView } from "./conversation";
 
 /**
  * The room's widgets, wired to the connection: what the person does in them
@@ -29,6 +30,7 @@ export class RoomView {
   /** The last seq read in an earlier visit: read before this visit's history marks anything read. */
   readonly lastReadBefore: number;
   readonly log: ChatLog;
+  readonly conversation: ConversationView;
   readonly online: OnlineList;
   readonly presence: PresenceLines;
   role: Role = "member";
@@ -56,7 +58,7 @@ export class RoomView {
       cancelEdit: byId("cancel-edit", HTMLButtonElement),
     };
     this.composer = new Composer(composerParts, room, {
-      send: (text) => connection().send(text),
+      send: (text) => connection().send(text, this.conversation.takeReply()),
       typing: () => connection().typing(),
       edit: (seq, text) => connection().change({ type: "edit", target: seq, text }),
       editLast: () => {
@@ -93,9 +95,12 @@ export class RoomView {
         },
         editMessage: (seq, text) => this.composer.startEdit(seq, text),
         deleteMessage: (seq, author) => void this.#delete(seq, author),
+        replyTo: (seq) => this.conversation.startReply(seq),
+        react: (seq) => this.conversation.reactions.openPicker(seq),
       },
       () => this.loadOlder(),
     );
+    this.conversation = new ConversationView(this.log, connection, (text) => this.composer.say(text));
     this.online = new OnlineList(me, moderator, {
       kick: (who) => void this.#kick(who),
       ban: (who) => void this.#ban(who),

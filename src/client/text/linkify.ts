@@ -1,10 +1,12 @@
-// Finds web links in plain text. Only http and https become links: other
-// schemes (javascript:, data:, file:) stay text whatever they look like.
+// Finds web links in plain text. Only http and https become links (and `www.` names, as
+// https): other schemes (javascript:, data:, file:) stay text whatever they look like.
 
 export type TextPart = { text: string; href?: string };
 
-// A scheme not glued to a word before it, then anything up to a space or markup-ish quote.
-const CANDIDATE = /(?<![\p{L}\p{N}_@])https?:\/\/[^\s<>"]+/giu;
+// A scheme (or `www.`) not glued to a word before it, then anything up to a space or markup-ish quote.
+const CANDIDATE = /(?<![\p{L}\p{N}_@])https?:\/\/[^\s<>"]+|(?<![\p{L}\p{N}_@./:-])www\.[^\s<>"]+/giu;
+// `www.` then a name with a dot in it: "www.example.com", not "www.".
+const WWW = /^www\.[\p{L}\p{N}-]+\.[\p{L}\p{N}]/iu;
 // Punctuation that ends a sentence rather than the link.
 const TRAILING = /[.,;:!?'*_~]$/;
 
@@ -28,8 +30,9 @@ function count(text: string, char: string): number {
 }
 
 function safeHref(candidate: string): string | null {
+  if (/^www\./i.test(candidate) && !WWW.test(candidate)) return null;
   try {
-    const url = new URL(candidate);
+    const url = new URL(/^www\./i.test(candidate) ? `https://${candidate}` : candidate);
     return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
   } catch {
     return null;
@@ -44,7 +47,7 @@ export function splitLinks(text: string): TextPart[] {
     const start = match.index;
     const candidate = trimTrailing(match[0]);
     const href = safeHref(candidate);
-    if (href === null || candidate.length <= "https://".length) continue;
+    if (href === null || (!/^www\./i.test(candidate) && candidate.length <= "https://".length)) continue;
     if (start > at) parts.push({ text: text.slice(at, start) });
     parts.push({ text: candidate, href });
     at = start + candidate.length;

@@ -6,24 +6,10 @@ import { moderationText } from "../text/moderation-text";
 import { el } from "./dom";
 import { addDayLine, addNewDivider, dropRepeatedDay, regroup } from "./log-grouping";
 import { LogScroll } from "./log-scroll";
+import type { LogActions, LogParts, LogPolicy, Stored } from "./log-types";
 import { messageItem, ownItem, setActions, showDeleted, showEdited, showSent, showUnsent } from "./message-item";
 
-export type LogActions = {
-  /** On a message the room refused. */
-  retry(id: string): void;
-  edit(id: string, text: string): void;
-  discard(id: string): void;
-  /** On a stored message. */
-  editMessage(seq: number, text: string): void;
-  deleteMessage(seq: number, name: string): void;
-};
-
-/** Who may do what to a stored message. */
-export type LogPolicy = { mine(name: string): boolean; moderator(): boolean };
-
-export type LogParts = { list: HTMLOListElement; scroller: HTMLElement; jump: HTMLButtonElement };
-
-type Stored = { item: HTMLLIElement; name: string; text: string; deleted: boolean };
+export type { LogActions, LogParts, LogPolicy } from "./log-types";
 
 /**
  * The message log. Stored messages are in `seq` order, the room's one order,
@@ -98,9 +84,12 @@ export class ChatLog {
 
   /** The seq of the earliest message shown, or null when none is. */
   oldestSeq(): number | null {
-    let oldest: number | null = null;
-    for (const seq of this.#stored.keys()) if (oldest === null || seq < oldest) oldest = seq;
-    return oldest;
+    return this.#stored.size === 0 ? null : Math.min(...this.#stored.keys());
+  }
+
+  /** A stored message as shown, with its author and current words. */
+  message(seq: number): Readonly<Stored> | undefined {
+    return this.#stored.get(seq);
   }
 
   /** Whether the reader is at the top (nothing loaded above, or the log does not fill its box). */
@@ -287,7 +276,10 @@ export class ChatLog {
   }
 
   #setActions(seq: number, stored: Stored): void {
-    const actions: { label: string; run: () => void }[] = [];
+    const actions = [
+      { label: "Reply", run: () => this.#actions.replyTo(seq) },
+      { label: "React", run: () => this.#actions.react(seq) },
+    ];
     const mine = this.policy.mine(stored.name);
     if (mine) actions.push({ label: "Edit", run: () => this.#actions.editMessage(seq, stored.text) });
     if (mine || this.policy.moderator()) {

@@ -18,11 +18,12 @@ export type LogRow = {
   target: number | null;
   by: string;
   action: string | null;
+  reply_to: number | null;
 };
 export const MESSAGE_COLUMNS =
-  "seq, 'message' AS type, client_id, name, text, ts, edited_at, deleted, NULL AS target, '' AS by, NULL AS action";
+  "seq, 'message' AS type, client_id, name, text, ts, edited_at, deleted, NULL AS target, '' AS by, NULL AS action, reply_to";
 export const EVENT_COLUMNS =
-  "seq, type, client_id, name, text, ts, NULL AS edited_at, 0 AS deleted, target, by, action";
+  "seq, type, client_id, name, text, ts, NULL AS edited_at, 0 AS deleted, target, by, action, NULL AS reply_to";
 
 export function toEvent(row: LogRow): LogEvent {
   switch (row.type) {
@@ -37,6 +38,16 @@ export function toEvent(row: LogRow): LogEvent {
         action: row.action as ModerationAction,
         name: row.name,
         by: row.by,
+        ts: row.ts,
+      };
+    case "reacted":
+      return {
+        type: "reacted",
+        seq: row.seq,
+        target: row.target ?? 0,
+        emoji: row.text,
+        name: row.name,
+        on: row.action === "on",
         ts: row.ts,
       };
     default:
@@ -55,7 +66,31 @@ export function toMessage(row: LogRow): ChatMessage {
   };
   if (row.edited_at !== null) message.editedAt = row.edited_at;
   if (row.deleted) message.deleted = true;
+  if (row.reply_to !== null) message.replyTo = row.reply_to;
   return message;
+}
+
+/** The event, with its current reactions when it is a message that has any. */
+export function withReactions<T extends LogEvent>(
+  event: T,
+  reactionsOf: (seq: number) => Record<string, string[]> | undefined,
+): T {
+  const found = event.type === "message" ? reactionsOf(event.seq) : undefined;
+  if (found) (event as ChatMessage).reactions = found;
+  return event;
+}
+
+/** The last seq given (pruned ones too) and the latest event's time. */
+export function lastStored(sql: SqlStorage): { seq: number; ts: number } {
+  const last = sql
+    .exec<{ seq: number; ts: number }>(
+      `SELECT MAX(seq) AS seq, MAX(ts) AS ts FROM (
+         SELECT seq, ts FROM (SELECT seq, ts FROM messages ORDER BY seq DESC LIMIT 1)
+         UNION ALL SELECT seq, ts FROM (SELECT seq, ts FROM events ORDER BY seq DESC LIMIT 1)
+         UNION ALL SELECT value, 0 FROM meta WHERE key = 'pruned_through')`,
+    )
+    .toArray()[0];
+  return { seq: last?.seq ?? 0, ts: last?.ts ?? 0 };
 }
 
 const utf8 = new TextEncoder();

@@ -2,12 +2,15 @@ import { type ChatMessage, DAY_MS, LIMITS, type LogEvent, type ModerationAction 
 import {
   EVENT_COLUMNS,
   type LogRow,
+  lastStored,
   MESSAGE_COLUMNS,
   type Page,
   takeWithinBudget,
   toEvent,
   toMessage,
+  withReactions,
 } from "./log-rows";
+import { reactionLookup } from "./reactions";
 import { RetryIndex, type Stored } from "./retry-index";
 import { ensureSchema, hasSchema } from "./schema";
 
@@ -59,16 +62,9 @@ export class MessageStore {
     if (!this.#ready) return;
     // A room made by an older version is brought up to date: it has storage already.
     ensureSchema(this.#sql);
-    const last = this.#sql
-      .exec<{ seq: number; ts: number }>(
-        `SELECT MAX(seq) AS seq, MAX(ts) AS ts FROM (
-           SELECT seq, ts FROM (SELECT seq, ts FROM messages ORDER BY seq DESC LIMIT 1)
-           UNION ALL SELECT seq, ts FROM (SELECT seq, ts FROM events ORDER BY seq DESC LIMIT 1)
-           UNION ALL SELECT value, 0 FROM meta WHERE key = 'pruned_through')`,
-      )
-      .toArray()[0];
-    this.#lastSeq = last?.seq ?? 0;
-    this.#lastTs = last?.ts ?? 0;
+    const last = lastStored(this.#sql);
+    this.#lastSeq = last.seq;
+    this.#lastTs = last.ts;
   }
 
   /** The room's storage was deleted: this store starts again, empty, and makes its tables on the next write. */
@@ -96,28 +92,31 @@ export class MessageStore {
   }
 
   /** Stores a message under the next seq (`ts` never goes backwards); throws NotStoredError if it cannot. */
-  append(identity: string, name: string, clientId: string, text: string, now: number): ChatMessage {
-    const { seq, ts } = this.#write(identity, clientId, now, (seq, ts) => {
+  append(identity: string, name: string, clientId: string, text: string, now: number, replyTo?: number): ChatMessage {
+    const { seq, ts } = this.write(identity, clientId, now, (seq, ts) => {
       this.#sql.exec(
-        "INSERT INTO messages (seq, client_id, author, name, text, ts) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO messages (seq, client_id, author, name, text, ts, reply_to) VALUES (?, ?, ?, ?, ?, ?, ?)",
         seq,
         clientId,
         identity,
         name,
         text,
         ts,
+        replyTo ?? null,
       );
     });
     if (++this.#sinceLastPrune >= PRUNE_EVERY) this.prune(now);
-    return { type: "message", seq, id: clientId, name, text, ts };
+    const message: ChatMessage = { type: "message", seq, id: clientId, name, text, ts };
+    if (replyTo !== undefined) message.replyTo = replyTo;
+    return message;
   }
 
   /** The author changes their message's text. */
   edit(identity: string, clientId: string, target: number, text: string, now: number): LogEvent | Refused {
-    const message = this.#message(target);
+    const message = this.message(target);
     if (!message) return { refused: "not_found" };
     if (message.author !== identity) return { refused: "forbidden" };
-    const { seq, ts } = this.#write(identity, clientId, now, (seq, ts) => {
+    const { seq, ts } = this.write(identity, clientId, now, (seq, ts) => {
       // An edit replaces the previous one: storage never grows with edits, and `since` replays the latest.
       this.#sql.exec("DELETE FROM events WHERE target = ? AND type = 'edited'", target);
       this.#sql.exec(
@@ -142,10 +141,10 @@ export class MessageStore {
     target: number,
     now: number,
   ): LogEvent | Refused {
-    const message = this.#message(target);
+    const message = this.message(target);
     if (!message) return { refused: "not_found" };
     if (message.author !== actor.identity && !actor.moderator) return { refused: "forbidden" };
-    const { seq, ts } = this.#write(actor.identity, clientId, now, (seq, ts) => {
+    const { seq, ts } = this.write(actor.identity, clientId, now, (seq, ts) => {
       this.#sql.exec(
         "INSERT INTO events (seq, type, target, by, author, client_id, ts) VALUES (?, 'deleted', ?, ?, ?, ?, ?)",
         seq,
@@ -157,6 +156,7 @@ export class MessageStore {
       );
       this.#sql.exec("UPDATE messages SET text = '', edited_at = NULL, deleted = 1 WHERE seq = ?", target);
       this.#sql.exec("UPDATE events SET text = '' WHERE target = ? AND type = 'edited'", target);
+      this.#sql.exec("DELETE FROM events WHERE target = ? AND type = 'reacted'", target);
     });
     return { type: "deleted", seq, target, by: actor.name, ts };
   }
@@ -170,7 +170,7 @@ export class MessageStore {
     now: number,
     carryOut?: () => void,
   ): LogEvent {
-    const { seq, ts } = this.#write(actor.identity, clientId, now, (seq, ts) => {
+    const { seq, ts } = this.write(actor.identity, clientId, now, (seq, ts) => {
       carryOut?.();
       this.#sql.exec(
         "INSERT INTO events (seq, type, action, name, by, author, client_id, ts) VALUES (?, 'moderation', ?, ?, ?, ?, ?, ?)",
@@ -189,6 +189,7 @@ export class MessageStore {
   /** Events after `since`, oldest first, up to `pageBytesMax` of JSON; `more` when some were left. */
   after(since: number): Page<LogEvent> {
     if (!this.#ready) return { items: [], more: false, bytes: 0 };
+    const reactions = reactionLookup(this.#sql);
     const rows = this.#sql.exec<LogRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE seq > ?
        UNION ALL SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ?
@@ -197,7 +198,7 @@ export class MessageStore {
       since,
       LIMITS.pageMessagesMax + 1,
     );
-    return takeWithinBudget(rows, LIMITS.pageMessagesMax, toEvent);
+    return takeWithinBudget(rows, LIMITS.pageMessagesMax, (row) => withReactions(toEvent(row), reactions));
   }
 
   /** The latest `count` messages in their current state, oldest first, as many as fit in `pageBytesMax`. */
@@ -209,12 +210,13 @@ export class MessageStore {
   /** Up to `count` messages before `seq`, oldest first, in their current state; `more` when earlier ones exist. */
   before(seq: number, count: number): Page<ChatMessage> {
     if (!this.#ready) return { items: [], more: false, bytes: 0 };
+    const reactions = reactionLookup(this.#sql);
     const rows = this.#sql.exec<LogRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?`,
       seq,
       count + 1,
     );
-    const page = takeWithinBudget(rows, count, toMessage);
+    const page = takeWithinBudget(rows, count, (row) => withReactions(toMessage(row), reactions));
     page.items.reverse();
     return page;
   }
@@ -266,7 +268,7 @@ export class MessageStore {
   }
 
   /** Writes one event in a transaction under the next seq; memory moves on only once it is stored. */
-  #write(identity: string, clientId: string, now: number, write: (seq: number, ts: number) => void): Stored {
+  write(identity: string, clientId: string, now: number, write: (seq: number, ts: number) => void): Stored {
     const seq = this.#lastSeq + 1;
     const ts = Math.max(now, this.#lastTs);
     try {
@@ -285,12 +287,13 @@ export class MessageStore {
     return { seq, ts };
   }
 
-  #message(seq: number): { author: string; name: string } | null {
+  /** A message of this room that is not deleted, or null. */
+  message(seq: number): { author: string; name: string; ts: number } | null {
     if (!this.#ready) return null;
-    return (
-      this.#sql
-        .exec<{ author: string; name: string }>("SELECT author, name FROM messages WHERE seq = ? AND deleted = 0", seq)
-        .toArray()[0] ?? null
+    const found = this.#sql.exec<{ author: string; name: string; ts: number }>(
+      "SELECT author, name, ts FROM messages WHERE seq = ? AND deleted = 0",
+      seq,
     );
+    return found.toArray()[0] ?? null;
   }
 }

@@ -62,6 +62,27 @@ const STEPS: readonly string[] = [
      last_seen INTEGER NOT NULL
    );
    CREATE INDEX names_identity ON names (identity, last_used)`,
+  // 6: replies; reactions (events of their own, each person's latest per message and emoji); and
+  // the search index over messages' current text, kept exact by triggers on every insert, edit,
+  // deletion (text blanked) and prune, and built here for the messages a room already has.
+  // `secure-delete` makes FTS5 remove a deleted text's words from its pages, not only mark them.
+  `ALTER TABLE messages ADD COLUMN reply_to INTEGER;
+   CREATE INDEX events_reactions ON events (target, text, author) WHERE type = 'reacted';
+   CREATE VIRTUAL TABLE messages_fts USING fts5(
+     text, content = 'messages', content_rowid = 'seq', tokenize = 'unicode61 remove_diacritics 2'
+   );
+   INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1);
+   INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+   CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+     INSERT INTO messages_fts (rowid, text) VALUES (new.seq, new.text);
+   END;
+   CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+     INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+   END;
+   CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+     INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+     INSERT INTO messages_fts (rowid, text) VALUES (new.seq, new.text);
+   END`,
 ];
 
 // What is known of each storage in this object's life: only this object writes to it, so an

@@ -1,5 +1,7 @@
 // Frames from a client, as the room reads them: one pure parser that never throws, and the
 // validation of every string a client sends (well-formed, no control characters, in bounds).
+
+import { isOneEmoji, searchWords } from "./conversation";
 import type {
   ClientMessage,
   EditFrame,
@@ -7,6 +9,8 @@ import type {
   ModerationAction,
   OlderRequest,
   ParseResult,
+  ReactFrame,
+  SearchRequest,
   SendFrame,
 } from "./frames";
 import { isRecord, isSeq } from "./guards";
@@ -64,7 +68,45 @@ function parseSend(frame: Record<string, unknown>): ParseResult<SendFrame> {
   if (!id.ok) return id;
   const text = parseText(frame.text, id.value);
   if (!text.ok) return text;
-  return { ok: true, value: { type: "send", id: id.value, text: text.value } };
+  const value: SendFrame = { type: "send", id: id.value, text: text.value };
+  if (frame.replyTo !== undefined) {
+    if (!isSeq(frame.replyTo)) return fail("bad_message", "replyTo must be a message's seq", id.value);
+    value.replyTo = frame.replyTo;
+  }
+  return { ok: true, value };
+}
+
+function parseReact(frame: Record<string, unknown>): ParseResult<ReactFrame> {
+  const id = parseId(frame.id);
+  if (!id.ok) return id;
+  const { target, emoji, on } = frame;
+  if (!isSeq(target)) return fail("bad_message", "target must be a message's seq", id.value);
+  if (typeof emoji !== "string" || !isOneEmoji(emoji)) {
+    return fail("bad_message", "emoji must be exactly one emoji (well-formed, one grapheme)", id.value);
+  }
+  if (typeof on !== "boolean") return fail("bad_message", "on must be true or false", id.value);
+  return { ok: true, value: { type: "react", id: id.value, target, emoji, on } };
+}
+
+function parseSearch(frame: Record<string, unknown>): ParseResult<SearchRequest> {
+  const id = parseId(frame.id);
+  if (!id.ok) return id;
+  const { q, before, limit } = frame;
+  const { searchQueryMax, searchWordsMax, searchMax } = LIMITS;
+  if (typeof q !== "string" || !q.isWellFormed() || charLength(q) > searchQueryMax) {
+    return fail("bad_message", `q must be well-formed text of at most ${searchQueryMax} characters`, id.value);
+  }
+  const words = searchWords(q).length;
+  if (words === 0 || words > searchWordsMax) {
+    return fail("bad_message", `q must hold 1-${searchWordsMax} words (letters or digits)`, id.value);
+  }
+  if (before !== undefined && !isSeq(before)) return fail("bad_message", "before must be a seq", id.value);
+  if (!isSeq(limit) || limit < 1 || limit > searchMax) {
+    return fail("bad_message", `limit must be a whole number from 1 to ${searchMax}`, id.value);
+  }
+  const value: SearchRequest = { type: "search", id: id.value, q, limit };
+  if (before !== undefined) value.before = before;
+  return { ok: true, value };
 }
 
 /** Message text: well-formed, 1-2000 characters after trimming, line breaks and tabs only. */
@@ -179,6 +221,10 @@ export function parseClientMessage(data: string): ParseResult<ClientMessage> {
       return parseOlder(frame);
     case "moderate":
       return parseModerate(frame);
+    case "react":
+      return parseReact(frame);
+    case "search":
+      return parseSearch(frame);
     case undefined:
       return fail("bad_message", "frame has no type");
     default:

@@ -1,7 +1,8 @@
 // The frames of the wire protocol, both directions, as discriminated unions (docs/protocol.md).
 import type { ErrorCode } from "./limits";
 
-export type SendFrame = { type: "send"; id: string; text: string };
+/** `replyTo`: the seq of the message this one answers. */
+export type SendFrame = { type: "send"; id: string; text: string; replyTo?: number };
 export type TypingFrame = { type: "typing" };
 /** How many characters (UTF-16 units, `pong` excluded) this socket has received in all: the room's backlog measure. */
 export type ReceivedFrame = { type: "received"; chars: number };
@@ -12,6 +13,10 @@ export type DeleteFrame = { type: "delete"; id: string; target: number };
 export type OlderRequest = { type: "older"; id: string; before: number; limit: number };
 export type ModerationAction = "kick" | "ban" | "unban";
 export type ModerateFrame = { type: "moderate"; id: string; action: ModerationAction; name: string; minutes?: number };
+/** Puts this person's `emoji` (one emoji grapheme) on a message, or takes it off. */
+export type ReactFrame = { type: "react"; id: string; target: number; emoji: string; on: boolean };
+/** Messages whose current text holds every word of `q` (as word prefixes), newest first, before `before`. */
+export type SearchRequest = { type: "search"; id: string; q: string; before?: number; limit: number };
 export type ClientMessage =
   | SendFrame
   | TypingFrame
@@ -20,7 +25,9 @@ export type ClientMessage =
   | EditFrame
   | DeleteFrame
   | OlderRequest
-  | ModerateFrame;
+  | ModerateFrame
+  | ReactFrame
+  | SearchRequest;
 
 export type ChatMessage = {
   type: "message";
@@ -33,6 +40,10 @@ export type ChatMessage = {
   editedAt?: number;
   /** Removed: `text` is empty and the words are gone from storage. */
   deleted?: true;
+  /** The seq of the message this one answers. */
+  replyTo?: number;
+  /** Who reacted with what, in the order they did; absent when nobody has. */
+  reactions?: Record<string, string[]>;
 };
 export type EditedEvent = { type: "edited"; seq: number; target: number; text: string; name: string; ts: number };
 export type DeletedEvent = { type: "deleted"; seq: number; target: number; by: string; ts: number };
@@ -44,8 +55,18 @@ export type ModerationEvent = {
   by: string;
   ts: number;
 };
+/** Someone's reaction put on (`on`) or taken off a message; `since` replays each person's latest per emoji. */
+export type ReactedEvent = {
+  type: "reacted";
+  seq: number;
+  target: number;
+  emoji: string;
+  name: string;
+  on: boolean;
+  ts: number;
+};
 /** Everything `seq` numbers: what `since` replays. */
-export type LogEvent = ChatMessage | EditedEvent | DeletedEvent | ModerationEvent;
+export type LogEvent = ChatMessage | EditedEvent | DeletedEvent | ModerationEvent | ReactedEvent;
 export type Role = "owner" | "moderator" | "member";
 export type WelcomeFrame = {
   type: "welcome";
@@ -66,6 +87,8 @@ export type WelcomeFrame = {
 export type CatchupFrame = { type: "catchup"; id: string; history: LogEvent[]; lastSeq: number; more: boolean };
 /** Earlier messages, in their current state, oldest first. */
 export type OlderFrame = { type: "older"; id: string; messages: ChatMessage[]; more: boolean };
+/** A search's answer: matching messages in their current state, newest first; `more` when older ones match. */
+export type SearchFrame = { type: "search"; id: string; messages: ChatMessage[]; more: boolean };
 export type AckFrame = { type: "ack"; id: string; seq: number; ts: number };
 export type PresenceFrame = {
   type: "presence";
@@ -92,7 +115,8 @@ export type BatchableFrame =
   | TypingNotice
   | ErrorFrame
   | CatchupFrame
-  | OlderFrame;
+  | OlderFrame
+  | SearchFrame;
 export type BatchFrame = { type: "batch"; frames: BatchableFrame[] };
 export type ServerMessage = WelcomeFrame | BatchableFrame | BatchFrame;
 

@@ -16,6 +16,14 @@ export const LIMITS = {
   historyKept: 1000,
   /** Most messages one `older` request may ask for. */
   olderMax: 100,
+  /** Most messages one `search` may ask for. */
+  searchMax: 50,
+  /** Longest search query, in characters. */
+  searchQueryMax: 200,
+  /** Most words in a search query. */
+  searchWordsMax: 10,
+  /** Distinct emoji on one message. */
+  reactionsMax: 20,
   /** Longest ban in minutes (a year); without `minutes` a ban lasts until it is lifted. */
   banMinutesMax: 525_600,
   /** Frames a connection may send at once (token bucket capacity). */
@@ -83,5 +91,6 @@ export const ERROR_CODES = [
   "forbidden",
   "not_found",
   "kicked",
+  "too_many",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

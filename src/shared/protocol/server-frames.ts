@@ -1,5 +1,7 @@
 // Frames from the server, as the page and test clients read them: null for anything this
 // protocol does not define; never throws.
+
+import { isOneEmoji } from "./conversation";
 import type {
   BatchableFrame,
   ChatMessage,
@@ -14,6 +16,7 @@ import { isRecord, isSeq } from "./guards";
 import { ERROR_CODES, type ErrorCode } from "./limits";
 
 const isString = (v: unknown): v is string => typeof v === "string";
+const isBoolean = (v: unknown): v is boolean => typeof v === "boolean";
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
 const isErrorCode = (v: unknown): v is ErrorCode => (ERROR_CODES as readonly unknown[]).includes(v);
 
@@ -28,6 +31,15 @@ function parseChatMessage(f: Record<string, unknown>): ChatMessage | null {
   const message: ChatMessage = { type: "message", seq, id, name, text, ts };
   if (isSeq(f.editedAt)) message.editedAt = f.editedAt;
   if (f.deleted === true) message.deleted = true;
+  if (isSeq(f.replyTo)) message.replyTo = f.replyTo;
+  if (isRecord(f.reactions)) {
+    const reactions: Record<string, string[]> = {};
+    // Only emoji keys: a key such as `__proto__` would not be a reaction.
+    for (const [emoji, names] of Object.entries(f.reactions)) {
+      if (isOneEmoji(emoji) && isStringArray(names)) reactions[emoji] = names;
+    }
+    message.reactions = reactions;
+  }
   return message;
 }
 
@@ -49,6 +61,10 @@ function parseLogEvent(f: Record<string, unknown>): LogEvent | null {
       return isSeq(f.seq) && isAction(f.action) && isString(f.name) && isString(f.by) && isSeq(f.ts)
         ? { type: "moderation", seq: f.seq, action: f.action, name: f.name, by: f.by, ts: f.ts }
         : null;
+    case "reacted":
+      return isSeq(f.seq) && isSeq(f.target) && isString(f.emoji) && isString(f.name) && isBoolean(f.on) && isSeq(f.ts)
+        ? { type: "reacted", seq: f.seq, target: f.target, emoji: f.emoji, name: f.name, on: f.on, ts: f.ts }
+        : null;
     default:
       return null;
   }
@@ -60,7 +76,14 @@ function parseBatchable(f: Record<string, unknown>): BatchableFrame | null {
     case "edited":
     case "deleted":
     case "moderation":
+    case "reacted":
       return parseLogEvent(f);
+    case "search": {
+      const messages = parseList(f.messages, parseChatMessage);
+      return isString(f.id) && messages && typeof f.more === "boolean"
+        ? { type: "search", id: f.id, messages, more: f.more }
+        : null;
+    }
     case "older": {
       const messages = parseList(f.messages, parseChatMessage);
       return isString(f.id) && messages && typeof f.more === "boolean"
