@@ -91,6 +91,7 @@ app.get("/api/rooms/:room/ws", async (c) => {
 const REFUSAL_STATUS = {
   name_taken: 409,
   banned: 403,
+  locked: 403,
   room_full: 503,
   too_many_connections: 429,
 } as const satisfies Record<RoomRefusal["code"], ContentfulStatusCode>;

@@ -76,7 +76,12 @@ export function roomEvents(page: RoomPage): ChatEvents {
     changed(entry, result) {
       const { change } = entry;
       if ("error" in result) {
-        const what = change.type === "moderate" ? `${change.action} ${change.name}` : `${change.type} that message`;
+        const what =
+          change.type !== "moderate"
+            ? `${change.type} that message`
+            : "name" in change
+              ? `${change.action} ${change.name}`
+              : `${change.action} the room`;
         composer.say(`Could not ${what}: ${result.error.message}.`);
         return;
       }
@@ -84,7 +89,8 @@ export function roomEvents(page: RoomPage): ChatEvents {
       else if (change.type === "delete") log.applyDelete(change.target);
       else {
         const by = connection().name;
-        log.addModeration({ type: "moderation", ...result, action: change.action, name: change.name, by });
+        const { type: _type, ...request } = change;
+        log.addModeration({ type: "moderation", ...result, name: "", ...request, by });
       }
     },
     older(frame) {

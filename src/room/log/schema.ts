@@ -62,6 +62,14 @@ const STEPS: readonly string[] = [
      last_seen INTEGER NOT NULL
    );
    CREATE INDEX names_identity ON names (identity, last_used)`,
+  // 6: version 3's moderation: a ban's minutes or slow mode's seconds on its event, and the
+  // moderators the owner appointed (slow mode and the lock are kept in `meta`).
+  `ALTER TABLE events ADD COLUMN amount INTEGER;
+   CREATE TABLE moderators (
+     identity TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     ts INTEGER NOT NULL
+   )`,
 ];
 
 // What is known of each storage in this object's life: only this object writes to it, so an

@@ -18,6 +18,8 @@ export const LIMITS = {
   olderMax: 100,
   /** Longest ban in minutes (a year); without `minutes` a ban lasts until it is lifted. */
   banMinutesMax: 525_600,
+  /** Longest slow-mode interval in seconds (an hour); 0 turns slow mode off. */
+  slowSecondsMax: 3600,
   /** Frames a connection may send at once (token bucket capacity). */
   rateBurst: 10,
   /** Frames per second a connection may send, sustained (token bucket refill). */
@@ -79,5 +81,7 @@ export const ERROR_CODES = [
   "forbidden",
   "not_found",
   "kicked",
+  "slow_mode",
+  "locked",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
