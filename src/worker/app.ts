@@ -4,11 +4,15 @@ import { timingSafeEqual } from "hono/utils/buffer";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { RoomRefusal } from "../room";
 import { canonicalRoom, type Joiner, joinerUrl, parseAdminAction, parseSince } from "../shared";
+import { addressKey } from "./address";
 import { issueDeviceKey } from "./device-key";
 import { jsonError } from "./http-error";
 import { identify } from "./identity";
 import { authMode, bearerToken } from "./jwt-auth";
+import { linkRoutes } from "./link-routes";
 import { isOriginAllowed, parseAllowList } from "./origin";
+
+export { addressKey } from "./address";
 
 export type AppEnv = { Bindings: Env };
 
@@ -132,6 +136,8 @@ app.post("/api/rooms/:room/moderation", async (c) => {
     : jsonError(c, result.code === "forbidden" ? 403 : 404, result.code, result.message);
 });
 
+app.route("/", linkRoutes);
+
 app.all("/api/*", (c) => jsonError(c, 404, "not_found", `no API route ${c.req.method} ${c.req.path}`));
 
 app.get("/", (c) => servePage(c.env, c.req.url, "/index.html"));
@@ -185,12 +191,6 @@ function usableAdminToken(token: string | undefined): string | null {
     );
   }
   return null;
-}
-
-/** Rooms and the admin guard see a hash of the client's address, never the address. */
-export async function addressKey(ip: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`parley-address:${ip}`));
-  return btoa(String.fromCharCode(...new Uint8Array(digest, 0, 12)));
 }
 
 async function servePage(env: Env, requestUrl: string, path: string): Promise<Response> {
