@@ -10,6 +10,8 @@ import type { RoomConfig } from "./room-config";
 export type RoomRefusal = {
   code: "room_full" | "too_many_connections" | "name_taken" | "banned" | "locked";
   message: string;
+  /** A ban with an end: how long until it ends. */
+  retryAfterMs?: number;
 };
 
 export const BANNED = "you are banned from this room";
@@ -55,9 +57,16 @@ export class Admission {
         message: `your network already has ${perAddress} connections to this room; close some tabs or try again later`,
       };
     }
-    if (this.#moderation.isBanned(joiner.identity, now) || this.#addressBanned(joiner, now)) {
-      return { code: "banned", message: BANNED };
+    const ends = this.#moderation.banEnds(joiner.identity, now);
+    if (typeof ends === "number") {
+      const minutes = Math.ceil((ends - now) / 60_000);
+      return {
+        code: "banned",
+        message: `${BANNED} for another ${minutes} minute${minutes === 1 ? "" : "s"}`,
+        retryAfterMs: ends - now,
+      };
     }
+    if (ends === null || this.#addressBanned(joiner, now)) return { code: "banned", message: BANNED };
     // A signed-in moderator (their token says so) may still come in to help.
     if (this.#rules.locked && joiner.role !== "moderator" && this.#members.get(joiner.identity) === null) {
       return { code: "locked", message: "this room is locked: only people who have been here before may join" };
@@ -88,10 +97,12 @@ export class Admission {
 }
 
 /** Accepted without hibernation only to say why, then closed: browsers cannot read an HTTP error. */
-export function refuse({ code, message }: RoomRefusal): Response {
+export function refuse({ code, message, retryAfterMs }: RoomRefusal): Response {
   const { 0: client, 1: server } = new WebSocketPair();
   server.accept();
-  server.send(JSON.stringify({ type: "error", code, message } satisfies ServerMessage));
+  const frame: ServerMessage =
+    retryAfterMs === undefined ? { type: "error", code, message } : { type: "error", code, message, retryAfterMs };
+  server.send(JSON.stringify(frame));
   const later = code === "room_full" || code === "too_many_connections";
   server.close(later ? CLOSE_CODES.tryAgainLater : CLOSE_CODES.policyViolation, code);
   return new Response(null, { status: 101, webSocket: client });

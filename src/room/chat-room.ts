@@ -88,7 +88,8 @@ export class ChatRoom extends DurableObject<Env> {
       names,
       rules,
       addressOf: (identity) => this.#addressOf(identity),
-      removePerson: (identity, code, message) => connections.removePerson(identity, code, message),
+      removePerson: (identity, code, message, retryAfterMs) =>
+        connections.removePerson(identity, code, message, retryAfterMs),
     });
     this.#housekeeping = new Housekeeping(ctx, {
       config,

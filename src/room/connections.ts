@@ -179,9 +179,9 @@ export class Connections {
   }
 
   /** Tells every socket of this person why, then closes them (1008). */
-  removePerson(identity: string, code: "banned" | "kicked", message: string): void {
+  removePerson(identity: string, code: "banned" | "kicked", message: string, retryAfterMs?: number): void {
     for (const [ws] of this.sessionsOf(identity)) {
-      this.sendError(ws, code, message);
+      this.sendError(ws, code, message, undefined, retryAfterMs);
       this.close(ws, CLOSE_CODES.policyViolation, code);
     }
   }

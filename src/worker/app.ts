@@ -73,7 +73,11 @@ app.get("/api/rooms/:room/ws", async (c) => {
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
     // Without a key the socket would be a person of its own: anyone's held name is refused to it.
     const refusal = await stub.admission({ ...joiner, identity: joiner.identity || "e:asking" });
-    if (refusal) return jsonError(c, REFUSAL_STATUS[refusal.code], refusal.code, refusal.message);
+    if (refusal) {
+      // A ban with an end says when, as a browser can read it.
+      if (refusal.retryAfterMs !== undefined) c.header("Retry-After", String(Math.ceil(refusal.retryAfterMs / 1000)));
+      return jsonError(c, REFUSAL_STATUS[refusal.code], refusal.code, refusal.message);
+    }
     return jsonError(c, 426, "upgrade_required", "this endpoint only accepts WebSocket upgrades");
   }
   // The room accepts the socket itself (hibernatable), so pass the raw upgrade on, without the

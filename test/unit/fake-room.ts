@@ -141,6 +141,7 @@ export class FakeRoom {
       changed: (...args) => push(["changed", ...args]),
       older: (...args) => push(["older", ...args]),
       presence: (...args) => push(["presence", ...args]),
+      bans: (...args) => push(["bans", ...args]),
       typing: (...args) => push(["typing", ...args]),
       refused: (...args) => push(["refused", ...args]),
       error: (...args) => push(["error", ...args]),

@@ -163,10 +163,24 @@ describe("the bans list", () => {
     const room = freshRoom();
     const owner = await join(room, "owner");
     const watcher = await join(room, "watcher");
-    await join(room, "mallory");
+    const malloryOnline = await join(room, "mallory");
     await join(room, "trent");
     const before = Date.now();
     await act(owner, { type: "moderate", action: "ban", name: "mallory", minutes: 60 });
+    // The banned person is told how long, and when it ends (retryAfterMs); so is the preflight (Retry-After).
+    await malloryOnline.closed();
+    const told = malloryOnline.of("error").at(-1);
+    expect(told).toMatchObject({ code: "banned", message: expect.stringContaining("by owner for 60 minutes") });
+    expect(told?.retryAfterMs).toBeGreaterThan(59 * 60_000);
+    expect(told?.retryAfterMs).toBeLessThanOrEqual(60 * 60_000);
+    const preflightAnswer = await request(`/api/rooms/${room}/ws?name=mallory`, {
+      headers: deviceCookie(keyOf("mallory")),
+    });
+    expect(preflightAnswer.status).toBe(403);
+    expect(Number(preflightAnswer.headers.get("Retry-After"))).toBeGreaterThan(59 * 60);
+    expect(await preflightAnswer.json()).toMatchObject({
+      error: { message: expect.stringContaining("for another 60 minutes") },
+    });
     await act(owner, { type: "moderate", action: "ban", name: "trent" });
     expect(await watcher.next("moderation", (e) => e.name === "mallory")).toMatchObject({ action: "ban", minutes: 60 });
     const forever = await watcher.next("moderation", (e) => e.name === "trent");

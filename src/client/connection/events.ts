@@ -1,4 +1,12 @@
-import type { ChatMessage, ErrorFrame, LogEvent, OlderFrame, PresenceFrame, WelcomeFrame } from "../../shared";
+import type {
+  BansFrame,
+  ChatMessage,
+  ErrorFrame,
+  LogEvent,
+  OlderFrame,
+  PresenceFrame,
+  WelcomeFrame,
+} from "../../shared";
 import type { Change, OutboxEntry } from "./outbox";
 import type { Refusal } from "./refusal";
 
@@ -35,6 +43,8 @@ export type ChatEvents = {
   /** Earlier messages, as asked with `older()`. */
   older(frame: OlderFrame): void;
   presence(frame: PresenceFrame): void;
+  /** The bans in force, as asked with `bans()`. */
+  bans(frame: BansFrame): void;
   typing(name: string): void;
   /** Why this page is not in the room: it waits and tries again ("later"), or stops until told otherwise. */
   refused(refusal: Refusal): void;

@@ -32,6 +32,7 @@ export function roomEvents(page: RoomPage): ChatEvents {
       composer.closed = false;
       notice.show("");
       view.role = frame.role;
+      view.roles.welcome(frame);
       page.myNames.add(frame.name);
       names.welcome(frame, reconnected);
       online.show(frame);
@@ -67,7 +68,10 @@ export function roomEvents(page: RoomPage): ChatEvents {
           composer.cancelEdit();
           composer.say("That message was deleted.");
         }
-      } else if (log.addModeration(event) && live) announcer.say(moderationText(event));
+      } else {
+        view.moderated(event);
+        if (log.addModeration(event) && live) announcer.say(moderationText(event));
+      }
     },
     outbox(entry, stored) {
       log.updateOwn(entry, stored);
@@ -90,7 +94,9 @@ export function roomEvents(page: RoomPage): ChatEvents {
       else {
         const by = connection().name;
         const { type: _type, ...request } = change;
-        log.addModeration({ type: "moderation", ...result, name: "", ...request, by });
+        const event = { type: "moderation", ...result, name: "", ...request, by } as const;
+        view.moderated(event);
+        log.addModeration(event);
       }
     },
     older(frame) {
@@ -109,6 +115,9 @@ export function roomEvents(page: RoomPage): ChatEvents {
           typing.stop(name);
         }
       }
+    },
+    bans(frame) {
+      view.tools.showBans(frame.bans);
     },
     typing(who) {
       typing.typing(who);
@@ -135,6 +144,11 @@ export function roomEvents(page: RoomPage): ChatEvents {
       } else notice.show(words.notice);
     },
     error(frame) {
+      if (frame.code === "slow_mode") {
+        const seconds = Math.ceil((frame.retryAfterMs ?? 0) / 1000);
+        composer.say(`Slow mode is on: your message will be sent in ${seconds} second${seconds === 1 ? "" : "s"}.`);
+        return;
+      }
       composer.say(frame.message);
     },
   };

@@ -287,12 +287,9 @@ export class ChatLog {
   }
 
   #setActions(seq: number, stored: Stored): void {
-    const actions: { label: string; run: () => void }[] = [];
     const mine = this.policy.mine(stored.name);
-    if (mine) actions.push({ label: "Edit", run: () => this.#actions.editMessage(seq, stored.text) });
-    if (mine || this.policy.moderator()) {
-      actions.push({ label: "Delete", run: () => this.#actions.deleteMessage(seq, stored.name) });
-    }
-    setActions(stored.item, actions);
+    const edit = mine ? () => this.#actions.editMessage(seq, stored.text) : null;
+    const remove = mine || this.policy.moderator() ? () => this.#actions.deleteMessage(seq, stored.name) : null;
+    setActions(stored.item, mine ? null : stored.name, edit, remove);
   }
 }

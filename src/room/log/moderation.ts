@@ -142,6 +142,12 @@ export class Moderation {
     this.#sql.exec("DELETE FROM bans WHERE skeleton = ?", skeleton);
   }
 
+  /** When this identity's ban ends (null: when lifted), or undefined when it is not banned. */
+  banEnds(identity: string, now: number): number | null | undefined {
+    if (!this.isBanned(identity, now)) return undefined;
+    return this.#sql.exec<{ until: number | null }>("SELECT until FROM bans WHERE identity = ?", identity).one().until;
+  }
+
   /** Whether the identity is banned now; a lapsed ban is forgotten. */
   isBanned(identity: string, now: number): boolean {
     if (!hasSchema(this.#sql)) return false;

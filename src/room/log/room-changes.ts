@@ -26,7 +26,7 @@ export type ChangesRoom = {
   /** The (hashed) address someone connects from now, or last came from ("" when unknown). */
   addressOf(identity: string): string;
   /** Tells every socket of this person why, then closes them. */
-  removePerson(identity: string, code: "banned" | "kicked", message: string): void;
+  removePerson(identity: string, code: "banned" | "kicked", message: string, retryAfterMs?: number): void;
 };
 
 export const REFUSED_MESSAGES = {
@@ -152,7 +152,10 @@ export class RoomChanges {
         : { action: change.action, name: shown };
     const event = store.moderation(actor, clientId, what, now, isBan ? ban : undefined);
     if (isBan) {
-      this.#room.removePerson(target.identity, "banned", `you were banned from this room by ${actor.name}`);
+      const length =
+        change.minutes === undefined ? "" : ` for ${change.minutes} minute${change.minutes === 1 ? "" : "s"}`;
+      const message = `you were banned from this room by ${actor.name}${length}`;
+      this.#room.removePerson(target.identity, "banned", message, until === null ? undefined : until - now);
     } else {
       this.#room.removePerson(target.identity, "kicked", `you were removed from this room by ${actor.name}`);
     }
