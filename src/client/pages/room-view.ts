@@ -11,6 +11,7 @@ import { byId } from "../ui/dom";
 import { Notice } from "../ui/notice";
 import { Notifier } from "../ui/notifier";
 import { OnlineList } from "../ui/online-list";
+import { setUpPeopleSheet } from "../ui/people-sheet";
 import { type PresenceChange, PresenceLines, presenceText } from "../ui/presence-lines";
 import { RoomRoles, watchBadges } from "../ui/room-roles";
 import { RoomTools } from "../ui/room-tools";
@@ -121,6 +122,7 @@ export class RoomView {
       askBans: () => connection().bans(),
     });
     this.#refreshBadges = watchBadges(logParts.list, this.roles);
+    setUpPeopleSheet();
     const elsewhere = byId("use-elsewhere", HTMLButtonElement);
     // Signed-in people are who they sign in as on every device.
     if (document.documentElement.dataset.auth === "jwt") elsewhere.hidden = true;

@@ -59,6 +59,12 @@ export function refusalWords(refusal: Refusal, { name, signedIn, signInLink }: R
           : `${said} You cannot come back unless a moderator lifts the ban.`,
       };
     }
+    case "locked":
+      return {
+        status: "Room locked",
+        notice:
+          "This room is locked: only people who have been here before can join it now. Ask someone in it to have a moderator unlock it, or try again later.",
+      };
     case "kicked":
       return {
         status: "Removed from this room",
