@@ -73,10 +73,13 @@ export class Admission {
     }
     // A signed-in person's name is never refused: the room shows it with a suffix instead.
     if (!isSignedIn(joiner.identity) && this.#names.heldByOther(joiner.identity, joiner.skeleton, now)) {
-      return {
-        code: "name_taken",
-        message: `someone else in this room goes by "${joiner.name}" (or a name that looks like it); pick another name`,
-      };
+      // A name held by someone who is not here now is reserved for them, not in use.
+      const holder = this.#names.identityOf(joiner.skeleton, now);
+      const here = holder !== null && this.#connections.isConnected(holder.identity);
+      const who = here
+        ? `someone else in this room goes by "${joiner.name}"`
+        : `"${joiner.name}" is reserved by someone who used it here recently`;
+      return { code: "name_taken", message: `${who} (or a name that looks like it); pick another name` };
     }
     return null;
   }

@@ -61,7 +61,7 @@ describe("names on the page", () => {
     const sockets: string[] = [];
     alice.on("websocket", (ws) => sockets.push(ws.url()));
     await alice.goto(`${server.url}/${room}?name=Mallory`);
-    await waitForStatus(alice, "Not connected");
+    await waitForStatus(alice, "Pick a name to join");
     expect(await alice.getByLabel("Your name").inputValue()).toBe("Mallory");
     await alice.waitForTimeout(500);
     expect(sockets).toEqual([]);

@@ -44,7 +44,9 @@ export function refusalWords(refusal: Refusal, { name, signedIn, signInLink }: R
     case "name_taken":
       return {
         status: "Not connected: pick another name",
-        notice: `Someone else in this room goes by “${name}” (or a name that looks like it). Pick another name.`,
+        notice: / reserved /.test(message)
+          ? `“${name}” (or a name that looks like it) is reserved by someone who used it in this room recently. Pick another name.`
+          : `Someone else in this room goes by “${name}” (or a name that looks like it). Pick another name.`,
       };
     case "bad_name":
       return { status: "Not connected: pick another name", notice: `That name can't be used: ${message}.` };
