@@ -27,7 +27,7 @@ describe("chatting in a real browser", () => {
     await alice.getByRole("log").getByText("Bob joined").waitFor();
     const aliceOnline = alice.getByRole("list", { name: "Online" });
     await expect
-      .poll(() => aliceOnline.getByRole("listitem").allTextContents(), { timeout: WAIT_MS })
+      .poll(() => aliceOnline.locator(".person").allTextContents(), { timeout: WAIT_MS })
       .toEqual(["Alice", "Bob"]);
     await expect.poll(() => alice.locator(".people-title").textContent(), { timeout: WAIT_MS }).toBe("Online 2");
 

@@ -70,4 +70,36 @@ describe("rough edges of the page", () => {
     expect(await phone.getByRole("button", { name: "Notify me" }).count()).toBe(0);
     expect(problems.take()).toEqual([]);
   });
+
+  it("tells a kicked person's return as a join", async () => {
+    const room = newRoom();
+    const alice = await openRoom((await person("alice")).page, suite.server.url, room, "Alice");
+    const bob = await openRoom((await person("bob")).page, suite.server.url, room, "Bob");
+    const joinedLines = alice.getByRole("log").getByText("Bob joined", { exact: true });
+    await joinedLines.first().waitFor();
+    await alice.getByRole("list", { name: "Online" }).getByRole("button", { name: "Kick Bob", exact: true }).click();
+    await alice.getByRole("dialog", { name: "Remove Bob?" }).getByRole("button", { name: "Confirm" }).click();
+    await alice.getByRole("log").getByText("Bob was removed by Alice").waitFor();
+    await bob.getByRole("button", { name: "Rejoin" }).click();
+    await waitForStatus(bob, "Connected");
+    await expect.poll(() => joinedLines.count(), { timeout: 15_000 }).toBe(2);
+    expect(problems.take()).toEqual([]);
+  });
+
+  it("turns Today into Yesterday at local midnight, without a reload", async () => {
+    const room = newRoom();
+    const { context, page } = await person("night-owl");
+    const now = new Date();
+    // Ten seconds before this browser's midnight (the browser runs in the machine's time zone, as this test does).
+    const lateEvening = new Date(now.getFullYear(), now.getMonth(), now.getDate(), 23, 59, 50);
+    await context.clock.install({ time: lateEvening });
+    await openRoom(page, suite.server.url, room, "Owl");
+    await sendMessage(page, "nearly midnight");
+    await waitForMessage(page, "nearly midnight");
+    const days = page.getByRole("log").locator("li.day");
+    expect(await days.allTextContents()).toEqual(["Today"]);
+    await context.clock.fastForward(20_000);
+    await expect.poll(() => days.allTextContents(), { timeout: 15_000 }).toEqual(["Yesterday"]);
+    expect(problems.take()).toEqual([]);
+  });
 });

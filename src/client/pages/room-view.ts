@@ -8,6 +8,7 @@ import { Composer } from "../ui/composer";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { DeviceLinkDialog } from "../ui/device-link-dialog";
 import { byId } from "../ui/dom";
+import { keepDaysCurrent } from "../ui/log-grouping";
 import { Notice } from "../ui/notice";
 import { Notifier } from "../ui/notifier";
 import { OnlineList } from "../ui/online-list";
@@ -123,6 +124,7 @@ export class RoomView {
     });
     this.#refreshBadges = watchBadges(logParts.list, this.roles);
     setUpPeopleSheet();
+    keepDaysCurrent(logParts.list);
     const elsewhere = byId("use-elsewhere", HTMLButtonElement);
     // Signed-in people are who they sign in as on every device.
     if (document.documentElement.dataset.auth === "jwt") elsewhere.hidden = true;
@@ -132,6 +134,8 @@ export class RoomView {
 
   /** A moderation event (someone else's, or this person's own once stored). */
   moderated(event: ModerationEvent): void {
+    // The log says they were removed: coming back is a join, however soon.
+    if (event.action === "kick" || event.action === "ban") this.presence.removed(event.name);
     const me = this.#connection().name;
     if (event.name === me && (event.action === "promote" || event.action === "demote") && this.role !== "owner") {
       this.role = event.action === "promote" ? "moderator" : "member";

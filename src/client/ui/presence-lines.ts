@@ -66,6 +66,13 @@ export class PresenceLines {
     this.#set(name, false, LEAVE_GRACE_MS);
   }
 
+  /** The log said this person was removed (kicked or banned): they are gone as told, and a return is a join. */
+  removed(name: string): void {
+    this.#here.delete(name);
+    this.#told?.delete(name);
+    this.#due.delete(name);
+  }
+
   /** Someone wrote: a join not yet told is told now, so it comes before their words. */
   spoke(name: string): void {
     if (!this.#due.has(name) || !this.#here.has(name)) return;
