@@ -121,6 +121,9 @@ describe("names on the page", () => {
     await alice.getByRole("button", { name: "Enter", exact: true }).click();
     await waitForStatus(alice, "Connected");
     await expect.poll(() => onlineNames(bob), { timeout: WAIT_MS }).toEqual(["Bob", "Alicia"]);
+    // Others are told in one line, not that Alice left and Alicia joined.
+    await bob.getByRole("log").getByText("Alice is now Alicia", { exact: true }).waitFor();
+    expect(await bob.getByRole("log").getByText("Alice left").count()).toBe(0);
     expect(await alice.locator("#online li.me .person").textContent()).toBe("Alicia");
     await sendMessage(alice, "after the change");
     await waitForMessage(bob, "after the change");
@@ -128,7 +131,7 @@ describe("names on the page", () => {
     expect(await fromAlicia.locator(".sender").textContent()).toBe("Alicia");
     // What she wrote before is still hers to edit.
     const before = alice.getByRole("log").getByRole("listitem").filter({ hasText: "before the change" });
-    await before.getByRole("button", { name: "Edit", exact: true }).waitFor();
+    await before.getByRole("button", { name: "Edit your message", exact: true }).waitFor();
 
     // Bob's name is his: she is told, and stays Alicia.
     await alice.getByRole("button", { name: "Change name" }).click();

@@ -109,7 +109,7 @@ export function roomEvents(page: RoomPage): ChatEvents {
       online.show(frame);
       // A crowd's news comes merged: `names` lists everyone the frame announces.
       for (const name of frame.names ?? [frame.name]) {
-        if (frame.event === "join") presence.join(name);
+        if (frame.event === "join") presence.join(name, frame.renamedFrom);
         else {
           presence.leave(name);
           typing.stop(name);

@@ -159,7 +159,8 @@ export class RoomView {
 
   #presenceLine(change: PresenceChange): void {
     const last = this.#lastLine;
-    if (last && this.log.lastStored() === last.item && last.change.event === change.event) {
+    const merges = change.event !== "rename" && last?.change.event === change.event;
+    if (last && merges && this.log.lastStored() === last.item) {
       last.change.names.push(...change.names);
       last.item.textContent = presenceText(last.change);
     } else {

@@ -96,6 +96,8 @@ export type PresenceFrame = {
   name: string;
   /** When a crowd's changes were merged: everyone this frame announces (`name` is the first). */
   names?: string[];
+  /** A join that is a rename: the name this person had a moment ago (its leave is not announced). */
+  renamedFrom?: string;
   online: string[];
   onlineCount: number;
 };

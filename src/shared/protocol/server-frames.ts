@@ -107,6 +107,7 @@ function parseBatchable(f: Record<string, unknown>): BatchableFrame | null {
             online: f.online,
             onlineCount: countOf(f),
             ...(isStringArray(f.names) ? { names: f.names } : {}),
+            ...(f.event === "join" && isString(f.renamedFrom) ? { renamedFrom: f.renamedFrom } : {}),
           }
         : null;
     case "typing":
