@@ -28,6 +28,7 @@ export default defineConfig({
               ratelimits: {
                 CONNECT_LIMITER: { namespace_id: "1001", simple: { limit: 30, period: 60 } },
                 API_LIMITER: { namespace_id: "1002", simple: { limit: 20, period: 60 } },
+                LINK_LIMITER: { namespace_id: "1003", simple: { limit: 10, period: 60 } },
               },
             },
           }),

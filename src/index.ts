@@ -1,6 +1,6 @@
 import { app } from "./worker";
 
 export { ChatRoom } from "./room";
-export { AdminGuard } from "./worker";
+export { AdminGuard, DeviceLink } from "./worker";
 
 export default app satisfies ExportedHandler<Env>;

@@ -12,9 +12,8 @@ import {
   type ParseResult,
   parseClientMessage,
   readJoiner,
-  type ServerMessage,
 } from "../shared";
-import { Admission, BANNED, type RoomRefusal } from "./admission";
+import { Admission, BANNED, type RoomRefusal, refuse } from "./admission";
 import { Connections } from "./connections";
 import { Conversation } from "./conversation";
 import { EventWriter } from "./event-writer";
@@ -26,9 +25,11 @@ import { MessageStore } from "./log/message-store";
 import { Moderation } from "./log/moderation";
 import { NameClaims } from "./log/name-claims";
 import { ADMIN, REFUSED_MESSAGES, RoomChanges } from "./log/room-changes";
+import { RoomRules } from "./log/room-rules";
 import { Members } from "./members";
 import { roomConfig } from "./room-config";
 import type { OnlineList, Session } from "./session";
+import { SlowMode } from "./slow-mode";
 import { Traffic } from "./traffic";
 
 export type { RoomRefusal } from "./admission";
@@ -49,6 +50,8 @@ export class ChatRoom extends DurableObject<Env> {
   readonly #names: NameClaims;
   readonly #members: Members;
   readonly #moderation: Moderation;
+  readonly #rules: RoomRules;
+  readonly #slow: SlowMode;
   readonly #traffic: Traffic;
   readonly #shedding = new InputShedding({ lagMaxMs: LIMITS.shedLagMs, windowMs: LIMITS.shedWindowMs });
   readonly #connections: Connections;
@@ -66,7 +69,9 @@ export class ChatRoom extends DurableObject<Env> {
     const config = roomConfig(env);
     const { sql } = ctx.storage;
     this.#store = new MessageStore(ctx.storage, config.retention);
-    this.#moderation = new Moderation(sql);
+    this.#rules = new RoomRules(sql);
+    this.#moderation = new Moderation(sql, this.#rules);
+    this.#slow = new SlowMode(this.#rules, this.#moderation);
     this.#names = new NameClaims(sql, { holdDays: config.nameHoldDays, namesPerIdentity: config.namesPerIdentity });
     this.#members = new Members(sql);
     this.#traffic = new Traffic(config.historyBytesPerMinute);
@@ -76,17 +81,20 @@ export class ChatRoom extends DurableObject<Env> {
       flushed: (events) => this.#shedding.delivered(events, Date.now()),
     });
     const connections = this.#connections;
-    this.#admission = new Admission(config, connections, this.#moderation, this.#names, this.#members);
+    const [moderation, names, members, rules] = [this.#moderation, this.#names, this.#members, this.#rules];
+    this.#admission = new Admission(config, { connections, moderation, names, members, rules });
     const search = new MessageSearch(sql);
     this.#history = new HistoryAnswers(this.#store, search, connections, this.#traffic, config.historyBytesPerMinute);
-    this.#writer = new EventWriter(this.#store, connections, this.#traffic, this.#shedding);
-    this.#conversation = new Conversation(sql, this.#store, this.#names);
+    this.#writer = new EventWriter(this.#store, connections, this.#traffic, this.#shedding, this.#slow);
+    this.#conversation = new Conversation(sql, this.#store, this.#names, this.#slow);
     this.#changes = new RoomChanges({
       store: this.#store,
-      moderation: this.#moderation,
-      names: this.#names,
+      moderation,
+      names,
+      rules,
       addressOf: (identity) => this.#addressOf(identity),
-      removePerson: (identity, code, message) => connections.removePerson(identity, code, message),
+      removePerson: (identity, code, message, retryAfterMs) =>
+        connections.removePerson(identity, code, message, retryAfterMs),
     });
     this.#housekeeping = new Housekeeping(ctx, {
       config,
@@ -117,6 +125,7 @@ export class ChatRoom extends DurableObject<Env> {
     const page = this.#history.welcome(server, session, joiner.since, now);
     this.#names.use(identity, name, skeleton);
     this.#moderation.claimOwnership(identity);
+    this.#rules.seen(identity, name, identity === this.#moderation.owner());
     this.#connections.add(
       server,
       session,
@@ -128,6 +137,7 @@ export class ChatRoom extends DurableObject<Env> {
         lastSeq: this.#store.lastSeq,
         more: page.more,
         role: this.#moderation.roleOf(session, now),
+        ...this.#rules.welcome(),
       },
       now,
     );
@@ -203,6 +213,11 @@ export class ChatRoom extends DurableObject<Env> {
         return;
       case "search":
         this.#history.search(ws, frame);
+        return;
+      case "bans":
+        if (this.#moderation.roleOf(session, Date.now()) === "member") {
+          connections.sendError(ws, "forbidden", REFUSED_MESSAGES.forbidden, frame.id);
+        } else connections.sendTo(ws, { type: "bans", id: frame.id, bans: this.#moderation.bans(Date.now()) });
         return;
       case "typing":
         connections.broadcast({ type: "typing", name: session.name }, ws);
@@ -282,14 +297,4 @@ export class ChatRoom extends DurableObject<Env> {
     for (const [, session] of this.#connections.sessionsOf(identity)) return session.address;
     return this.#members.get(identity)?.address ?? "";
   }
-}
-
-/** Accepted without hibernation only to say why, then closed: browsers cannot read an HTTP error. */
-function refuse({ code, message }: RoomRefusal): Response {
-  const { 0: client, 1: server } = new WebSocketPair();
-  server.accept();
-  server.send(JSON.stringify({ type: "error", code, message } satisfies ServerMessage));
-  const later = code === "room_full" || code === "too_many_connections";
-  server.close(later ? CLOSE_CODES.tryAgainLater : CLOSE_CODES.policyViolation, code);
-  return new Response(null, { status: 101, webSocket: client });
 }

@@ -31,6 +31,9 @@ export type ConnectionHooks = {
   flushed(events: number): void;
 };
 
+// A join this soon after the same person left under another name is a rename.
+const RENAME_MS = 10_000;
+const LAST_LEFT_MAX = 1000;
 /**
  * Every socket of a room and all that is kept per socket: who it is (the
  * roster, rebuilt from attachments on wake), what is queued for it (fanout),
@@ -49,6 +52,8 @@ export class Connections {
   readonly #lag = new DeliveryLag({ reportMs: LIMITS.receivedReportMs, forgetAfterMs: LIMITS.idleTimeoutMs });
   readonly #presence: PresenceNews;
   readonly #departed = new WeakSet<WebSocket>();
+  /** Who left last under which name, for a moment: a join right after under another name is a rename. */
+  readonly #lastLeft = new Map<string, { name: string; at: number }>();
   // Sockets whose reader fell too far behind: closed with 1013 once the flush is done.
   readonly #behind = new WeakSet<WebSocket>();
 
@@ -140,7 +145,21 @@ export class Connections {
       this.close(ws, CLOSE_CODES.internalError, "send failed");
       return;
     }
-    if (first) this.#presence.change(session.name, "join", now);
+    if (first) this.#presence.change(session.name, "join", now, this.#renamedFrom(ws, session, now));
+  }
+
+  /**
+   * The name this person had just before, when this join is a rename: their
+   * other name is still open (the old socket closes next) or closed moments ago.
+   */
+  #renamedFrom(ws: WebSocket, session: Session, now: number): string | undefined {
+    if (session.identity.startsWith("e:")) return undefined;
+    for (const [other, { name }] of this.sessionsOf(session.identity)) {
+      if (other !== ws && name !== session.name) return name;
+    }
+    const left = this.#lastLeft.get(session.identity);
+    this.#lastLeft.delete(session.identity);
+    return left && left.name !== session.name && now - left.at < RENAME_MS ? left.name : undefined;
   }
 
   /** The socket's catch-up moved on (`catchupFrom` set) or ended: stored, and live events flow again at its end. */
@@ -189,9 +208,9 @@ export class Connections {
   }
 
   /** Tells every socket of this person why, then closes them (1008). */
-  removePerson(identity: string, code: "banned" | "kicked", message: string): void {
+  removePerson(identity: string, code: "banned" | "kicked", message: string, retryAfterMs?: number): void {
     for (const [ws] of this.sessionsOf(identity)) {
-      this.sendError(ws, code, message);
+      this.sendError(ws, code, message, undefined, retryAfterMs);
       this.close(ws, CLOSE_CODES.policyViolation, code);
     }
   }
@@ -218,7 +237,13 @@ export class Connections {
     if (!session) return;
     const now = Date.now();
     this.#hooks.departed(session, now);
-    if (!this.#roster.isOnline(session.name)) this.#presence.change(session.name, "leave", now);
+    if (this.#roster.isOnline(session.name)) return;
+    // Renamed while this socket was still open: the join already said "renamedFrom".
+    for (const [, other] of this.sessionsOf(session.identity)) if (other.name !== session.name) return;
+    this.#presence.change(session.name, "leave", now);
+    if (session.identity.startsWith("e:")) return;
+    if (this.#lastLeft.size >= LAST_LEFT_MAX) this.#lastLeft.clear();
+    this.#lastLeft.set(session.identity, { name: session.name, at: now });
   }
 
   /** False when the socket failed, or its reader is too far behind to be sent more. */

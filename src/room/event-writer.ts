@@ -5,6 +5,7 @@ import { type MessageStore, NotStoredError, type Refused } from "./log/message-s
 import { TOO_MANY_MESSAGE, type TooMany, type Unchanged } from "./log/reactions";
 import { REFUSED_MESSAGES } from "./log/room-changes";
 import type { Session } from "./session";
+import type { SlowMode } from "./slow-mode";
 import type { Traffic } from "./traffic";
 
 /** What a write stored, why it stored nothing, or null when it answered by itself. */
@@ -27,8 +28,16 @@ export class EventWriter {
   readonly #connections: Connections;
   readonly #traffic: Traffic;
   readonly #shedding: InputShedding;
+  readonly #slow: SlowMode;
 
-  constructor(store: MessageStore, connections: Connections, traffic: Traffic, shedding: InputShedding) {
+  constructor(
+    store: MessageStore,
+    connections: Connections,
+    traffic: Traffic,
+    shedding: InputShedding,
+    slow: SlowMode,
+  ) {
+    this.#slow = slow;
     this.#store = store;
     this.#connections = connections;
     this.#traffic = traffic;
@@ -39,6 +48,12 @@ export class EventWriter {
     const stored = this.#store.findRetry(session.identity, id);
     if (stored) {
       this.#connections.sendTo(ws, { type: "ack", id, seq: stored.seq, ts: stored.ts });
+      return;
+    }
+    // Slow mode, before the budgets: a message it refuses costs nothing.
+    const slowed = kind === "message" ? this.#slow.check(session, Date.now()) : null;
+    if (slowed) {
+      this.#connections.sendError(ws, slowed.code, slowed.message, id, slowed.retryAfterMs);
       return;
     }
     if (!this.#admitted(ws, session, id, kind)) return;

@@ -4,7 +4,7 @@ import type { OnlineList } from "./session";
 /** Changes in one window go out as separate frames up to this many; more are merged per event. */
 const SEPARATE_FRAMES_MAX = 3;
 
-type Change = { name: string; event: "join" | "leave"; online: OnlineList };
+type Change = { name: string; event: "join" | "leave"; online: OnlineList; renamedFrom?: string };
 
 /**
  * Join and leave news. A lone change goes out at once, exactly as SPEC's
@@ -30,14 +30,15 @@ export class PresenceNews {
   }
 
   /** Someone's first socket opened or last one closed: told now, or when the window ends. */
-  change(name: string, event: "join" | "leave", now: number): void {
+  change(name: string, event: "join" | "leave", now: number, renamedFrom?: string): void {
     const windowMs = this.#windowMs();
+    const renamed = renamedFrom === undefined ? {} : { renamedFrom };
     if (this.#timer === undefined && now - this.#lastSentAt >= windowMs) {
       this.#lastSentAt = now;
-      this.#emit([{ type: "presence", event, name, ...this.#online() }]);
+      this.#emit([{ type: "presence", event, name, ...this.#online(), ...renamed }]);
       return;
     }
-    this.#pending.push({ name, event, online: this.#online() });
+    this.#pending.push({ name, event, online: this.#online(), ...renamed });
     this.#timer ??= setTimeout(() => this.flush(), Math.max(0, this.#lastSentAt + windowMs - now));
   }
 
@@ -50,7 +51,15 @@ export class PresenceNews {
     this.#pending = [];
     this.#lastSentAt = now;
     if (pending.length <= SEPARATE_FRAMES_MAX) {
-      this.#emit(pending.map(({ name, event, online }) => ({ type: "presence", event, name, ...online })));
+      this.#emit(
+        pending.map(({ name, event, online, renamedFrom }) => ({
+          type: "presence",
+          event,
+          name,
+          ...online,
+          ...(renamedFrom === undefined ? {} : { renamedFrom }),
+        })),
+      );
       return;
     }
     const online = this.#online();

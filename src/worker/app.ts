@@ -4,11 +4,15 @@ import { timingSafeEqual } from "hono/utils/buffer";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { RoomRefusal } from "../room";
 import { canonicalRoom, type Joiner, joinerUrl, parseAdminAction, parseSince } from "../shared";
+import { addressKey } from "./address";
 import { issueDeviceKey } from "./device-key";
 import { jsonError } from "./http-error";
 import { identify } from "./identity";
 import { authMode, bearerToken } from "./jwt-auth";
+import { linkRoutes } from "./link-routes";
 import { isOriginAllowed, parseAllowList } from "./origin";
+
+export { addressKey } from "./address";
 
 export type AppEnv = { Bindings: Env };
 
@@ -69,7 +73,11 @@ app.get("/api/rooms/:room/ws", async (c) => {
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
     // Without a key the socket would be a person of its own: anyone's held name is refused to it.
     const refusal = await stub.admission({ ...joiner, identity: joiner.identity || "e:asking" });
-    if (refusal) return jsonError(c, REFUSAL_STATUS[refusal.code], refusal.code, refusal.message);
+    if (refusal) {
+      // A ban with an end says when, as a browser can read it.
+      if (refusal.retryAfterMs !== undefined) c.header("Retry-After", String(Math.ceil(refusal.retryAfterMs / 1000)));
+      return jsonError(c, REFUSAL_STATUS[refusal.code], refusal.code, refusal.message);
+    }
     return jsonError(c, 426, "upgrade_required", "this endpoint only accepts WebSocket upgrades");
   }
   // The room accepts the socket itself (hibernatable), so pass the raw upgrade on, without the
@@ -91,6 +99,7 @@ app.get("/api/rooms/:room/ws", async (c) => {
 const REFUSAL_STATUS = {
   name_taken: 409,
   banned: 403,
+  locked: 403,
   room_full: 503,
   too_many_connections: 429,
 } as const satisfies Record<RoomRefusal["code"], ContentfulStatusCode>;
@@ -130,6 +139,8 @@ app.post("/api/rooms/:room/moderation", async (c) => {
     ? c.json(result)
     : jsonError(c, result.code === "forbidden" ? 403 : 404, result.code, result.message);
 });
+
+app.route("/", linkRoutes);
 
 app.all("/api/*", (c) => jsonError(c, 404, "not_found", `no API route ${c.req.method} ${c.req.path}`));
 
@@ -184,12 +195,6 @@ function usableAdminToken(token: string | undefined): string | null {
     );
   }
   return null;
-}
-
-/** Rooms and the admin guard see a hash of the client's address, never the address. */
-export async function addressKey(ip: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`parley-address:${ip}`));
-  return btoa(String.fromCharCode(...new Uint8Array(digest, 0, 12)));
 }
 
 async function servePage(env: Env, requestUrl: string, path: string): Promise<Response> {

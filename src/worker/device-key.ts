@@ -49,17 +49,24 @@ export function issueDeviceKey(): MiddlewareHandler {
     await next();
     if (readDeviceKey(c) !== null) return;
     if (!c.res.headers.get("Content-Type")?.startsWith("text/html")) return;
-    const prefix = cookiePrefix(c);
-    setCookie(c, DEVICE_COOKIE, newDeviceKey(), {
-      httpOnly: true,
-      sameSite: "Lax",
-      path: "/",
-      // Plain http (wrangler dev on localhost) would drop a Secure cookie.
-      secure: prefix === "host",
-      maxAge: MAX_AGE_SECONDS,
-      prefix,
-    });
+    // A device link just gave this browser its key.
+    if (c.res.headers.get("Set-Cookie")?.includes(`${DEVICE_COOKIE}=`)) return;
+    setDeviceKey(c, newDeviceKey());
   };
+}
+
+/** Sets the device cookie to `key`: a new browser's own, or another device's through a link. */
+export function setDeviceKey(c: Context, key: string): void {
+  const prefix = cookiePrefix(c);
+  setCookie(c, DEVICE_COOKIE, key, {
+    httpOnly: true,
+    sameSite: "Lax",
+    path: "/",
+    // Plain http (wrangler dev on localhost) would drop a Secure cookie.
+    secure: prefix === "host",
+    maxAge: MAX_AGE_SECONDS,
+    prefix,
+  });
 }
 
 /** `host` on https: Hono then names the cookie `__Host-parley_device`, Secure, Path=/, no Domain. */

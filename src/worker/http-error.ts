@@ -14,6 +14,7 @@ export type HttpErrorCode =
   | "too_many_connections"
   | "name_taken"
   | "banned"
+  | "locked"
   | "not_found"
   | "forbidden"
   | "bad_request"

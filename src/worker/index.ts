@@ -1,4 +1,5 @@
 // The stateless edge: the Hono app (routes and every check before a room is touched) and the
-// AdminGuard Durable Object that counts wrong admin tokens.
+// Durable Objects of its own: AdminGuard counts wrong admin tokens, DeviceLink keeps one device link.
 export { AdminGuard } from "./admin-guard";
 export { app } from "./app";
+export { DeviceLink } from "./device-link";

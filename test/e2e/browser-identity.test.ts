@@ -40,7 +40,8 @@ async function person(label: string): Promise<Page> {
 }
 
 const nameDialog = (page: Page) => page.getByRole("dialog", { name: "Pick a name" });
-const onlineNames = (page: Page) => page.getByRole("list", { name: "Online" }).getByRole("listitem").allTextContents();
+// The names only: the owner's and moderators' items also hold a badge.
+const onlineNames = (page: Page) => page.getByRole("list", { name: "Online" }).locator(".person").allTextContents();
 const box = (page: Page) => page.getByLabel("Message", { exact: true });
 // What the browser itself logs when an upgrade or the GET that asks why is refused.
 const REFUSAL_NOISE =
@@ -61,7 +62,7 @@ describe("names on the page", () => {
     const sockets: string[] = [];
     alice.on("websocket", (ws) => sockets.push(ws.url()));
     await alice.goto(`${server.url}/${room}?name=Mallory`);
-    await waitForStatus(alice, "Not connected");
+    await waitForStatus(alice, "Pick a name to join");
     expect(await alice.getByLabel("Your name").inputValue()).toBe("Mallory");
     await alice.waitForTimeout(500);
     expect(sockets).toEqual([]);
@@ -120,14 +121,17 @@ describe("names on the page", () => {
     await alice.getByRole("button", { name: "Enter", exact: true }).click();
     await waitForStatus(alice, "Connected");
     await expect.poll(() => onlineNames(bob), { timeout: WAIT_MS }).toEqual(["Bob", "Alicia"]);
-    expect(await alice.locator("#online li.me").textContent()).toBe("Alicia");
+    // Others are told in one line, not that Alice left and Alicia joined.
+    await bob.getByRole("log").getByText("Alice is now Alicia", { exact: true }).waitFor();
+    expect(await bob.getByRole("log").getByText("Alice left").count()).toBe(0);
+    expect(await alice.locator("#online li.me .person").textContent()).toBe("Alicia");
     await sendMessage(alice, "after the change");
     await waitForMessage(bob, "after the change");
     const fromAlicia = bob.getByRole("log").getByRole("listitem").filter({ hasText: "after the change" });
     expect(await fromAlicia.locator(".sender").textContent()).toBe("Alicia");
     // What she wrote before is still hers to edit.
     const before = alice.getByRole("log").getByRole("listitem").filter({ hasText: "before the change" });
-    await before.getByRole("button", { name: "Edit", exact: true }).waitFor();
+    await before.getByRole("button", { name: "Edit your message", exact: true }).waitFor();
 
     // Bob's name is his: she is told, and stays Alicia.
     await alice.getByRole("button", { name: "Change name" }).click();
@@ -136,12 +140,12 @@ describe("names on the page", () => {
     await nameDialog(alice).getByText("Someone else in this room goes by “BOB”").waitFor();
     await waitForStatus(alice, "Connected");
     await nameDialog(alice).getByRole("button", { name: "Cancel" }).click();
-    expect(await alice.locator("#online li.me").textContent()).toBe("Alicia");
+    expect(await alice.locator("#online li.me .person").textContent()).toBe("Alicia");
     await sendMessage(alice, "still Alicia");
     await waitForMessage(bob, "still Alicia");
     await alice.reload();
     await waitForStatus(alice, "Connected");
-    expect(await alice.locator("#online li.me").textContent()).toBe("Alicia");
+    expect(await alice.locator("#online li.me .person").textContent()).toBe("Alicia");
     expect(problems.take()).toEqual([]);
   });
 

@@ -28,13 +28,13 @@ describe("the room's event log on the page", () => {
     // Only the author may edit; nobody but the author (or a moderator) may delete.
     expect(await item(bob, "Hello wrld").getByRole("button", { name: "Edit" }).count()).toBe(0);
     expect(await item(bob, "Hello wrld").getByRole("button", { name: "Delete" }).count()).toBe(0);
-    await item(bob, "Bob was here").getByRole("button", { name: "Edit", exact: true }).waitFor();
+    await item(bob, "Bob was here").getByRole("button", { name: "Edit your message", exact: true }).waitFor();
     // Alice opened the room first: she owns it, and may delete anyone's message.
-    await item(alice, "Bob was here").getByRole("button", { name: "Delete", exact: true }).waitFor();
+    await item(alice, "Bob was here").getByRole("button", { name: "Delete Bob's message", exact: true }).waitFor();
     expect(await item(alice, "Bob was here").getByRole("button", { name: "Edit" }).count()).toBe(0);
 
     // Edit puts the words in the box; Enter saves them.
-    await item(alice, "Hello wrld").getByRole("button", { name: "Edit", exact: true }).click();
+    await item(alice, "Hello wrld").getByRole("button", { name: "Edit your message", exact: true }).click();
     expect(await box(alice).inputValue()).toBe("Hello wrld");
     await box(alice).fill("Hello world");
     await box(alice).press("Enter");
@@ -56,12 +56,12 @@ describe("the room's event log on the page", () => {
     expect(await box(alice).inputValue()).toBe("a draft of mine");
 
     // Delete asks first.
-    await item(alice, "This one goes").getByRole("button", { name: "Delete", exact: true }).click();
+    await item(alice, "This one goes").getByRole("button", { name: "Delete your message", exact: true }).click();
     const dialog = alice.getByRole("dialog", { name: "Delete this message?" });
     await dialog.getByRole("button", { name: "Cancel" }).click();
     await dialog.waitFor({ state: "hidden" });
     expect(await item(alice, "This one goes").count()).toBe(1);
-    await item(alice, "This one goes").getByRole("button", { name: "Delete", exact: true }).click();
+    await item(alice, "This one goes").getByRole("button", { name: "Delete your message", exact: true }).click();
     await dialog.getByRole("button", { name: "Confirm" }).click();
     await bob.getByRole("log").getByText("Message deleted", { exact: true }).waitFor();
     await alice.getByRole("log").getByText("Message deleted", { exact: true }).waitFor();
@@ -69,7 +69,7 @@ describe("the room's event log on the page", () => {
     expect(await box(alice).inputValue()).toBe("a draft of mine");
 
     // Alice (the owner) removes Bob's message too.
-    await item(alice, "Bob was here").getByRole("button", { name: "Delete", exact: true }).click();
+    await item(alice, "Bob was here").getByRole("button", { name: "Delete Bob's message", exact: true }).click();
     await dialog.getByRole("button", { name: "Confirm" }).click();
     await expect.poll(() => bob.getByRole("log").getByText("Message deleted", { exact: true }).count()).toBe(2);
     await screenshot(alice, "log-edited-and-deleted");

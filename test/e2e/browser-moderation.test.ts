@@ -35,7 +35,7 @@ describe("moderation on the page", () => {
     expect(await mallory.getByRole("button", { name: "Ban" }).count()).toBe(0);
 
     const sockets = countSockets(mallory);
-    await onlineEntry(alice, "Mallory").getByRole("button", { name: "Ban", exact: true }).click();
+    await onlineEntry(alice, "Mallory").getByRole("button", { name: "Ban Mallory", exact: true }).click();
     const dialog = alice.getByRole("dialog", { name: "Ban Mallory?" });
     await dialog.getByLabel("Ban for").selectOption({ label: "Until unbanned" });
     await screenshot(alice, "moderation-ban-dialog");
@@ -73,14 +73,14 @@ describe("moderation on the page", () => {
     const bob = await openRoom((await person("bob")).page, suite.server.url, room, "Bob");
     const sockets = countSockets(bob);
 
-    await onlineEntry(alice, "Bob").getByRole("button", { name: "Kick", exact: true }).click();
+    await onlineEntry(alice, "Bob").getByRole("button", { name: "Kick Bob", exact: true }).click();
     const dialog = alice.getByRole("dialog", { name: "Remove Bob?" });
     // Changing her mind sends nothing.
     await dialog.getByRole("button", { name: "Cancel" }).click();
     await alice.waitForTimeout(500);
     await waitForStatus(bob, "Connected");
 
-    await onlineEntry(alice, "Bob").getByRole("button", { name: "Kick", exact: true }).click();
+    await onlineEntry(alice, "Bob").getByRole("button", { name: "Kick Bob", exact: true }).click();
     await dialog.getByRole("button", { name: "Confirm" }).click();
     await alice.getByRole("log").getByText("Bob was removed by Alice").waitFor();
     await bob.getByText("You were removed from this room by Alice.").waitFor();

@@ -169,7 +169,7 @@ describe("the page and the room's version 2 protocol", () => {
 
     // An edit the room has not answered when the link drops...
     const mine = log.getByRole("listitem").filter({ hasText: "my typo" });
-    await mine.getByRole("button", { name: "Edit", exact: true }).click();
+    await mine.getByRole("button", { name: "Edit your message", exact: true }).click();
     await page.getByLabel("Message", { exact: true }).fill("my text");
     await page.getByLabel("Message", { exact: true }).press("Enter");
     await expect.poll(() => room.framesOfType("edit")).toHaveLength(1);

@@ -71,7 +71,7 @@ export async function openRoom(page: Page, baseUrl: string, room: string, name: 
 /** Presses Enter in the "Your name" form if the page asks; returns whether it asked. */
 export async function confirmName(page: Page): Promise<boolean> {
   const asking = page.getByRole("button", { name: "Enter", exact: true });
-  const connecting = page.getByRole("status").filter({ hasNotText: "Not connected" });
+  const connecting = page.getByRole("status").filter({ hasNotText: /Not connected|Pick a name to join/ });
   await Promise.race([asking.waitFor({ timeout: WAIT_MS }), connecting.waitFor({ timeout: WAIT_MS })]);
   if (!(await asking.isVisible())) return false;
   await asking.click();

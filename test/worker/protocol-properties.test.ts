@@ -153,6 +153,9 @@ const serverFrame: fc.Arbitrary<ServerMessage> = fc.oneof(
     lastSeq: seq,
     more: fc.boolean(),
     role: fc.constantFrom("owner" as const, "moderator" as const, "member" as const),
+    moderators: names,
+    slowSeconds: seq,
+    locked: fc.boolean(),
   }),
 );
 

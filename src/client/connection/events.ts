@@ -1,4 +1,5 @@
 import type {
+  BansFrame,
   ChatMessage,
   ErrorFrame,
   LogEvent,
@@ -45,6 +46,8 @@ export type ChatEvents = {
   /** Messages matching a search, newest first. */
   search(frame: SearchFrame): void;
   presence(frame: PresenceFrame): void;
+  /** The bans in force, as asked with `bans()`. */
+  bans(frame: BansFrame): void;
   typing(name: string): void;
   /** Why this page is not in the room: it waits and tries again ("later"), or stops until told otherwise. */
   refused(refusal: Refusal): void;

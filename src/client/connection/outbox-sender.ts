@@ -15,7 +15,7 @@ const NOT_STORED_RETRY_MS = 1_000;
  */
 export class OutboxSender {
   readonly #outbox: Outbox;
-  readonly #events: Pick<ChatEvents, "outbox" | "changed">;
+  readonly #events: Pick<ChatEvents, "outbox" | "changed" | "error">;
   readonly #send: (frame: ClientMessage) => void;
   /** Open and caught up: an ack's seq never skips events not yet received. */
   readonly #ready: () => boolean;
@@ -27,7 +27,7 @@ export class OutboxSender {
 
   constructor(
     outbox: Outbox,
-    events: Pick<ChatEvents, "outbox" | "changed">,
+    events: Pick<ChatEvents, "outbox" | "changed" | "error">,
     send: (frame: ClientMessage) => void,
     ready: () => boolean,
     resumed: () => void,
@@ -136,9 +136,11 @@ export class OutboxSender {
   refused(frame: ErrorFrame): boolean {
     const entry = frame.id === undefined ? undefined : this.#outbox.get(frame.id);
     if (frame.id !== undefined && frame.id === this.#inFlight) this.#inFlight = null;
-    if (frame.code === "rate_limited") {
+    if (frame.code === "rate_limited" || frame.code === "slow_mode") {
       // Not refused, only early: the whole outbox waits, then goes on from the same entry.
       this.pause(frame.retryAfterMs ?? RATE_LIMITED_WAIT_MS);
+      // Slow mode is the room's rule: the person is told why their message waits.
+      if (frame.code === "slow_mode") this.#events.error(frame);
       return true;
     }
     if (!entry) return false;

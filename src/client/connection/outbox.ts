@@ -1,4 +1,4 @@
-import type { ModerationAction } from "../../shared";
+import { type ModerationRequest, parseClientMessage } from "../../shared";
 
 /** Where the outbox is kept: localStorage on the page (read defensively, never throwing), a Map in tests. */
 export type JsonStore = { read(key: string): unknown; write(key: string, value: unknown): void };
@@ -9,7 +9,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 export type Change =
   | { type: "edit"; target: number; text: string }
   | { type: "delete"; target: number }
-  | { type: "moderate"; action: ModerationAction; name: string; minutes?: number }
+  | ({ type: "moderate" } & ModerationRequest)
   | { type: "react"; target: number; emoji: string; on: boolean };
 
 /** One message (or change) this person wrote that the room has not acknowledged yet. */
@@ -60,10 +60,12 @@ function parseChange(v: unknown): Change | null {
   if (v.type === "react" && isTarget(v.target) && typeof v.emoji === "string" && typeof v.on === "boolean") {
     return { type: "react", target: v.target, emoji: v.emoji, on: v.on };
   }
-  const { action, name, minutes } = v;
-  if (v.type !== "moderate" || typeof name !== "string") return null;
-  if (action !== "kick" && action !== "ban" && action !== "unban") return null;
-  return isTarget(minutes) ? { type: "moderate", action, name, minutes } : { type: "moderate", action, name };
+  if (v.type !== "moderate") return null;
+  // What was kept is read as the room would read it.
+  const parsed = parseClientMessage(JSON.stringify({ ...v, id: "kept" }));
+  if (!parsed.ok || parsed.value.type !== "moderate") return null;
+  const { id: _id, ...change } = parsed.value;
+  return change;
 }
 
 function load(store: JsonStore, key: string): OutboxEntry[] {

@@ -14,7 +14,7 @@ export type RefusalKind = "later" | "name" | "stop";
 
 const LATER = new Set<string>(["room_full", "too_many_connections", "too_many_requests"]);
 const NAME = new Set<string>(["name_taken", "bad_name"]);
-const STOP = new Set<string>(["banned", "kicked", "unauthorized", "forbidden_room", "forbidden_origin"]);
+const STOP = new Set<string>(["banned", "locked", "kicked", "unauthorized", "forbidden_room", "forbidden_origin"]);
 
 /** Null for a code that is no refusal to join (the page retries as after any drop). */
 export function refusalKind(code: string): RefusalKind | null {

@@ -135,6 +135,11 @@ export class RoomSync {
   }
 
   /** Tells the room this person is typing, at most every 2 s, and never while sending is held back. */
+  /** Asks for the bans in force (moderators); the answer comes to `bans`. */
+  bans(): void {
+    if (this.#socket.isOpen()) this.#socket.send({ type: "bans", id: crypto.randomUUID() } satisfies ClientMessage);
+  }
+
   typing(): void {
     const now = Date.now();
     if (now - this.#lastTypingSent < TYPING_EVERY_MS || !this.#socket.isOpen() || this.#sender.paused(now)) return;
@@ -185,6 +190,9 @@ export class RoomSync {
           break;
         case "presence":
           this.#events.presence(f);
+          break;
+        case "bans":
+          this.#events.bans(f);
           break;
         case "typing":
           // Our own name is us in another tab: never "you are typing".
@@ -269,7 +277,8 @@ export class RoomSync {
     if (this.#sender.refused(frame)) return;
     if (frame.id === undefined && refusalKind(frame.code) !== null) {
       // Said just before the room closes this socket: the close acts on it.
-      this.#socket.refusedBeforeClose({ code: frame.code, message: frame.message });
+      const { code, message, retryAfterMs } = frame;
+      this.#socket.refusedBeforeClose(retryAfterMs === undefined ? { code, message } : { code, message, retryAfterMs });
       return;
     }
     this.#events.error(frame);

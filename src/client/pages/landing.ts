@@ -8,6 +8,13 @@ const error = byId("room-error", HTMLElement);
 const privateLink = byId("private-room", HTMLAnchorElement);
 
 privateLink.href = `/${privateRoomName()}`;
+input.focus();
+
+// Arrived through a device link (`/link/<code>` redirects to `/?linked`): say so once.
+if (new URLSearchParams(location.search).has("linked")) {
+  byId("linked", HTMLElement).hidden = false;
+  history.replaceState(null, "", "/");
+}
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();

@@ -32,6 +32,7 @@ export function roomEvents(page: RoomPage): ChatEvents {
       composer.closed = false;
       notice.show("");
       view.role = frame.role;
+      view.roles.welcome(frame);
       page.myNames.add(frame.name);
       names.welcome(frame, reconnected);
       online.show(frame);
@@ -68,7 +69,10 @@ export function roomEvents(page: RoomPage): ChatEvents {
           composer.cancelEdit();
           composer.say("That message was deleted.");
         }
-      } else if (event.type === "moderation" && log.addModeration(event) && live) announcer.say(moderationText(event));
+      } else if (event.type === "moderation") {
+        view.moderated(event);
+        if (log.addModeration(event) && live) announcer.say(moderationText(event));
+      }
       conversation.changed(event);
     },
     outbox(entry, stored) {
@@ -81,7 +85,9 @@ export function roomEvents(page: RoomPage): ChatEvents {
       if ("error" in result) {
         const what =
           change.type === "moderate"
-            ? `${change.action} ${change.name}`
+            ? "name" in change
+              ? `${change.action} ${change.name}`
+              : `${change.action} the room`
             : change.type === "react"
               ? "react to that message"
               : `${change.type} that message`;
@@ -100,7 +106,10 @@ export function roomEvents(page: RoomPage): ChatEvents {
         conversation.changed({ type: "reacted", ...result, target, emoji, on, name: me });
       } else {
         const by = connection().name;
-        log.addModeration({ type: "moderation", ...result, action: change.action, name: change.name, by });
+        const { type: _type, ...request } = change;
+        const event = { type: "moderation", ...result, name: "", ...request, by } as const;
+        view.moderated(event);
+        log.addModeration(event);
       }
     },
     older(frame) {
@@ -115,12 +124,15 @@ export function roomEvents(page: RoomPage): ChatEvents {
       online.show(frame);
       // A crowd's news comes merged: `names` lists everyone the frame announces.
       for (const name of frame.names ?? [frame.name]) {
-        if (frame.event === "join") presence.join(name);
+        if (frame.event === "join") presence.join(name, frame.renamedFrom);
         else {
           presence.leave(name);
           typing.stop(name);
         }
       }
+    },
+    bans(frame) {
+      view.tools.showBans(frame.bans);
     },
     typing(who) {
       typing.typing(who);
@@ -147,6 +159,11 @@ export function roomEvents(page: RoomPage): ChatEvents {
       } else notice.show(words.notice);
     },
     error(frame) {
+      if (frame.code === "slow_mode") {
+        const seconds = Math.ceil((frame.retryAfterMs ?? 0) / 1000);
+        composer.say(`Slow mode is on: your message will be sent in ${seconds} second${seconds === 1 ? "" : "s"}.`);
+        return;
+      }
       composer.say(frame.message);
     },
     search(frame) {

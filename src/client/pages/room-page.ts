@@ -47,7 +47,8 @@ if (signIn.required) {
 } else if (stored !== null && (linkName === null || linkName.trim() === stored)) {
   enterRoom(stored);
 } else {
-  status.textContent = "Not connected";
+  // Nothing has been tried yet: the page waits for a name, it has not failed to connect.
+  status.textContent = "Pick a name to join";
   nameDialog.open({ value: linkName ?? stored ?? "", modal: false });
 }
 

@@ -1,4 +1,4 @@
-import type { Role } from "../../shared";
+import type { ModerationEvent, Role } from "../../shared";
 import type { RoomSync } from "../connection";
 import type { MyNames } from "../store/my-names";
 import { Announcer } from "../ui/announcer";
@@ -6,11 +6,16 @@ import { Attention } from "../ui/attention";
 import { ChatLog } from "../ui/chat-log";
 import { Composer } from "../ui/composer";
 import { ConfirmDialog } from "../ui/confirm-dialog";
+import { DeviceLinkDialog } from "../ui/device-link-dialog";
 import { byId } from "../ui/dom";
+import { keepDaysCurrent } from "../ui/log-grouping";
 import { Notice } from "../ui/notice";
 import { Notifier } from "../ui/notifier";
 import { OnlineList } from "../ui/online-list";
+import { setUpPeopleSheet } from "../ui/people-sheet";
 import { type PresenceChange, PresenceLines, presenceText } from "../ui/presence-lines";
+import { RoomRoles, watchBadges } from "../ui/room-roles";
+import { RoomTools } from "../ui/room-tools";
 import { TypingIndicator } from "../ui/typing-indicator";
 import { ConversationView } from "./conversation";
 
@@ -34,6 +39,9 @@ export class RoomView {
   readonly online: OnlineList;
   readonly presence: PresenceLines;
   role: Role = "member";
+  readonly roles: RoomRoles;
+  readonly tools: RoomTools;
+  readonly #refreshBadges: () => void;
   /** Welcomed at least once on this page. */
   welcomed = false;
   /** Whether the room may have messages before the earliest shown. */
@@ -101,11 +109,51 @@ export class RoomView {
       () => this.loadOlder(),
     );
     this.conversation = new ConversationView(this.log, connection, (text) => this.composer.say(text));
-    this.online = new OnlineList(me, moderator, {
-      kick: (who) => void this.#kick(who),
-      ban: (who) => void this.#ban(who),
+    this.roles = new RoomRoles(() => this.#rulesChanged());
+    const owner = () => this.role === "owner";
+    const moderate = (change: Parameters<RoomSync["change"]>[0]) => connection().change(change);
+    this.online = new OnlineList(
+      { me, moderator, owner, roles: this.roles },
+      {
+        kick: (who) => void this.#kick(who),
+        ban: (who) => void this.#ban(who),
+        promote: (name) => moderate({ type: "moderate", action: "promote", name }),
+        demote: (name) => moderate({ type: "moderate", action: "demote", name }),
+      },
+    );
+    this.tools = new RoomTools({
+      slow: (seconds) => moderate({ type: "moderate", action: "slow", seconds }),
+      lock: (locked) => moderate({ type: "moderate", action: locked ? "lock" : "unlock" }),
+      unban: (name) => moderate({ type: "moderate", action: "unban", name }),
+      askBans: () => connection().bans(),
     });
+    this.#refreshBadges = watchBadges(logParts.list, this.roles);
+    setUpPeopleSheet();
+    keepDaysCurrent(logParts.list);
+    const elsewhere = byId("use-elsewhere", HTMLButtonElement);
+    // Signed-in people are who they sign in as on every device.
+    if (document.documentElement.dataset.auth === "jwt") elsewhere.hidden = true;
+    else new DeviceLinkDialog(elsewhere);
     this.presence = new PresenceLines(me, (change) => this.#presenceLine(change));
+  }
+
+  /** A moderation event (someone else's, or this person's own once stored). */
+  moderated(event: ModerationEvent): void {
+    // The log says they were removed: coming back is a join, however soon.
+    if (event.action === "kick" || event.action === "ban") this.presence.removed(event.name);
+    const me = this.#connection().name;
+    if (event.name === me && (event.action === "promote" || event.action === "demote") && this.role !== "owner") {
+      this.role = event.action === "promote" ? "moderator" : "member";
+      this.log.refreshActions();
+    }
+    this.roles.apply(event);
+    if (event.action === "ban" || event.action === "unban") this.tools.bansChanged();
+  }
+
+  #rulesChanged(): void {
+    this.online.show();
+    this.tools.show(this.roles, this.role !== "member");
+    this.#refreshBadges();
   }
 
   /** Asks for earlier messages when the reader is at the top and there are any. */
@@ -116,7 +164,8 @@ export class RoomView {
 
   #presenceLine(change: PresenceChange): void {
     const last = this.#lastLine;
-    if (last && this.log.lastStored() === last.item && last.change.event === change.event) {
+    const merges = change.event !== "rename" && last?.change.event === change.event;
+    if (last && merges && this.log.lastStored() === last.item) {
       last.change.names.push(...change.names);
       last.item.textContent = presenceText(last.change);
     } else {

@@ -15,7 +15,8 @@ export type Refused = { name: string; signedIn: boolean; signInLink: boolean };
 
 const FROM_SIGN_IN = "Your name here comes from your sign-in: change it in your app, or ask whoever runs this site.";
 
-export function refusalWords({ code, message }: Refusal, { name, signedIn, signInLink }: Refused): RefusalWords {
+export function refusalWords(refusal: Refusal, { name, signedIn, signInLink }: Refused): RefusalWords {
+  const { code, message } = refusal;
   if (signedIn && code === "name_taken") {
     const who = name === "" ? "your name" : `“${name}”`;
     return {
@@ -43,14 +44,28 @@ export function refusalWords({ code, message }: Refusal, { name, signedIn, signI
     case "name_taken":
       return {
         status: "Not connected: pick another name",
-        notice: `Someone else in this room goes by “${name}” (or a name that looks like it). Pick another name.`,
+        notice: / reserved /.test(message)
+          ? `“${name}” (or a name that looks like it) is reserved by someone who used it in this room recently. Pick another name.`
+          : `Someone else in this room goes by “${name}” (or a name that looks like it). Pick another name.`,
       };
     case "bad_name":
       return { status: "Not connected: pick another name", notice: `That name can't be used: ${message}.` };
-    case "banned":
+    case "banned": {
+      const said = / by | for /.test(message) ? sentence(message) : "You are banned from this room.";
+      const ends = refusal.retryAfterMs === undefined ? null : new Date(Date.now() + refusal.retryAfterMs);
+      const when = ends?.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
       return {
         status: "Banned from this room",
-        notice: `${/ by /.test(message) ? sentence(message) : "You are banned from this room."} You cannot come back unless a moderator lifts the ban.`,
+        notice: when
+          ? `${said} The ban ends ${when}; you can come back then.`
+          : `${said} You cannot come back unless a moderator lifts the ban.`,
+      };
+    }
+    case "locked":
+      return {
+        status: "Room locked",
+        notice:
+          "This room is locked: only people who have been here before can join it now. Ask someone in it to have a moderator unlock it, or try again later.",
       };
     case "kicked":
       return {

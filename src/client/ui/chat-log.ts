@@ -276,14 +276,22 @@ export class ChatLog {
   }
 
   #setActions(seq: number, stored: Stored): void {
-    const actions = [
-      { label: "Reply", run: () => this.#actions.replyTo(seq) },
-      { label: "React", run: () => this.#actions.react(seq) },
-    ];
     const mine = this.policy.mine(stored.name);
-    if (mine) actions.push({ label: "Edit", run: () => this.#actions.editMessage(seq, stored.text) });
+    // Named for whose message they act on ("Delete Lee's message").
+    const whose = mine ? "your" : `${stored.name}'s`;
+    const actions = [
+      { label: "Reply", run: () => this.#actions.replyTo(seq), name: `Reply to ${whose} message` },
+      { label: "React", run: () => this.#actions.react(seq), name: `React to ${whose} message` },
+    ];
+    if (mine)
+      actions.push({
+        label: "Edit",
+        run: () => this.#actions.editMessage(seq, stored.text),
+        name: "Edit your message",
+      });
     if (mine || this.policy.moderator()) {
-      actions.push({ label: "Delete", run: () => this.#actions.deleteMessage(seq, stored.name) });
+      const run = () => this.#actions.deleteMessage(seq, stored.name);
+      actions.push({ label: "Delete", run, name: `Delete ${whose} message` });
     }
     setActions(stored.item, actions);
   }

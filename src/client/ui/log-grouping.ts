@@ -29,8 +29,37 @@ export function addDayLine(item: HTMLLIElement): void {
   const lastMessage = previousStored(item);
   if (lastMessage && sameDay(Number(lastMessage.dataset.ts), ts)) return;
   if (item.previousElementSibling?.classList.contains("day")) return;
-  item.before(el("li", "day", dayLabel(ts)));
+  const line = el("li", "day", dayLabel(ts));
+  line.dataset.day = String(ts);
+  item.before(line);
   regroup(item);
+  // A new day began since the older lines were written: "Today" may be "Yesterday" now.
+  relabelDays(item.parentElement);
+}
+
+/** Every day line says its day as of now. */
+function relabelDays(list: Element | null): void {
+  for (const line of list?.querySelectorAll<HTMLElement>("li.day") ?? []) {
+    const label = dayLabel(Number(line.dataset.day));
+    if (line.textContent !== label) line.textContent = label;
+  }
+}
+
+/** Keeps the day lines right across local midnight (and after the computer sleeps through one). */
+export function keepDaysCurrent(list: HTMLElement): void {
+  const schedule = () => {
+    const midnight = new Date();
+    midnight.setHours(24, 0, 0, 0);
+    setTimeout(
+      () => {
+        relabelDays(list);
+        schedule();
+      },
+      midnight.getTime() - Date.now() + 1_000,
+    );
+  };
+  schedule();
+  document.addEventListener("visibilitychange", () => relabelDays(list));
 }
 
 /** After earlier items went in before `anchor`: when its day continues theirs (`lastTs`), one day line, not two. */

@@ -90,11 +90,11 @@ export function showDeleted(item: HTMLLIElement): void {
  * aria-label and their visible words from CSS (`data-label`), so the item's
  * text stays the message's.
  */
-export function setActions(item: HTMLLIElement, actions: { label: string; run: () => void }[]): void {
+export function setActions(item: HTMLLIElement, actions: { label: string; run: () => void; name: string }[]): void {
   item.querySelector(".actions")?.remove();
   if (actions.length === 0 || item.classList.contains("deleted")) return;
   const bar = el("span", "actions");
-  for (const { label, run } of actions) bar.append(labelledButton(label, run));
+  for (const { label, run, name } of actions) bar.append(labelledButton(label, run, name));
   item.append(bar);
 }
 
@@ -121,10 +121,11 @@ function failureLine(
 }
 
 /** A small button whose accessible name is `label`, shown through CSS. */
-export function labelledButton(label: string, run: () => void): HTMLButtonElement {
+export function labelledButton(label: string, run: () => void, name = label): HTMLButtonElement {
   const button = el("button", "action");
   button.type = "button";
-  button.setAttribute("aria-label", label);
+  // The name says whom or what it acts on ("Kick Lee"); the visible word alone would not.
+  button.setAttribute("aria-label", name);
   button.dataset.label = label;
   button.addEventListener("click", run);
   return button;

@@ -1,4 +1,4 @@
-import { parseName } from "../../shared";
+import { charLength, LIMITS, parseName } from "../../shared";
 import { byId } from "./dom";
 
 // "Your name" and "Enter": the first time in a room (in the page, nothing
@@ -24,6 +24,12 @@ export class NameDialog {
     this.#form.addEventListener("submit", (event) => {
       event.preventDefault();
       const name = parseName(this.#input.value);
+      // A pasted name that is too long is said to be, never cut short without a word.
+      const length = charLength(this.#input.value.trim());
+      if (length > LIMITS.nameMax) {
+        this.#say(`Your name is ${length} characters long: it can be at most ${LIMITS.nameMax}.`);
+        return;
+      }
       if (!name.ok) {
         this.#say(`Your name ${name.message.replace(/^name /, "")}.`);
         return;

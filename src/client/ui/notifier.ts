@@ -6,6 +6,24 @@ import { readText, writeText } from "../store/browser-store";
 
 const KEY = "parley:notify";
 
+/**
+ * Whether notifications can work on this page: Android Chrome has
+ * `Notification` but refuses to construct one outside a service worker
+ * (TypeError), and Parley has none, so the button is not offered there. The
+ * probe is made only while permission is not granted, when a notification
+ * is never shown.
+ */
+function canNotify(): boolean {
+  if (!("Notification" in window)) return false;
+  if (Notification.permission === "granted") return true;
+  try {
+    new Notification("", { silent: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export class Notifier {
   readonly #button: HTMLButtonElement;
   readonly #room: string;
@@ -15,7 +33,7 @@ export class Notifier {
     this.#button = button;
     this.#room = room;
     this.#on = readText(KEY) === "on";
-    if (!("Notification" in window)) return; // the button stays hidden
+    if (!canNotify()) return; // the button stays hidden
     button.hidden = false;
     button.addEventListener("click", () => void this.#toggle());
     this.#show();

@@ -12,10 +12,12 @@ const RECONNECT_GRACE_MS = 20_000;
 // Listing more names than this makes a line nobody reads.
 const NAMES_LISTED = 2;
 
-export type PresenceChange = { event: "join" | "leave"; names: string[] };
+/** A rename's `names` are the name before and the name now. */
+export type PresenceChange = { event: "join" | "leave" | "rename"; names: string[] };
 
-/** "Ann joined", "Ann and Bo joined", "Ann, Bo and Cy left", "Ann, Bo and 5 others joined". */
+/** "Ann joined", "Ann and Bo joined", "Ann, Bo and Cy left", "Ann, Bo and 5 others joined", "Kim is now Kimberly". */
 export function presenceText({ event, names }: PresenceChange): string {
+  if (event === "rename") return `${names[0]} is now ${names[1]}`;
   const verb = event === "join" ? "joined" : "left";
   if (names.length <= 1) return `${names[0] ?? "Someone"} ${verb}`;
   if (names.length === 2) return `${names[0]} and ${names[1]} ${verb}`;
@@ -58,12 +60,32 @@ export class PresenceLines {
     for (const name of listed) this.#set(name, true, JOIN_SETTLE_MS);
   }
 
-  join(name: string): void {
-    this.#set(name, true, JOIN_SETTLE_MS);
+  /** `renamedFrom`: the room says this join is that person under a new name. */
+  join(name: string, renamedFrom?: string): void {
+    const told = this.#told;
+    if (renamedFrom === undefined || told === null || !told.has(renamedFrom) || told.has(name)) {
+      this.#set(name, true, JOIN_SETTLE_MS);
+      return;
+    }
+    // One line, at once: the old name's leave is not news.
+    this.#here.delete(renamedFrom);
+    this.#due.delete(renamedFrom);
+    this.#due.delete(name);
+    told.delete(renamedFrom);
+    this.#here.add(name);
+    told.add(name);
+    if (name !== this.#me()) this.#report({ event: "rename", names: [renamedFrom, name] });
   }
 
   leave(name: string): void {
     this.#set(name, false, LEAVE_GRACE_MS);
+  }
+
+  /** The log said this person was removed (kicked or banned): they are gone as told, and a return is a join. */
+  removed(name: string): void {
+    this.#here.delete(name);
+    this.#told?.delete(name);
+    this.#due.delete(name);
   }
 
   /** Someone wrote: a join not yet told is told now, so it comes before their words. */

@@ -1,6 +1,6 @@
 // The log's rows as events: one row shape for both tables (so the log reads in one ordered query),
 // and pages read within a byte budget.
-import { type ChatMessage, LIMITS, type LogEvent, type ModerationAction } from "../../shared";
+import { type ChatMessage, LIMITS, type LogEvent, type ModerationAction, type ModerationEvent } from "../../shared";
 
 /** `bytes`: the page's items as JSON, in UTF-8 bytes. */
 export type Page<T> = { items: T[]; more: boolean; bytes: number };
@@ -19,11 +19,12 @@ export type LogRow = {
   by: string;
   action: string | null;
   reply_to: number | null;
+  amount: number | null;
 };
 export const MESSAGE_COLUMNS =
-  "seq, 'message' AS type, client_id, name, text, ts, edited_at, deleted, NULL AS target, '' AS by, NULL AS action, reply_to";
+  "seq, 'message' AS type, client_id, name, text, ts, edited_at, deleted, NULL AS target, '' AS by, NULL AS action, reply_to, NULL AS amount";
 export const EVENT_COLUMNS =
-  "seq, type, client_id, name, text, ts, NULL AS edited_at, 0 AS deleted, target, by, action, NULL AS reply_to";
+  "seq, type, client_id, name, text, ts, NULL AS edited_at, 0 AS deleted, target, by, action, NULL AS reply_to, amount";
 
 export function toEvent(row: LogRow): LogEvent {
   switch (row.type) {
@@ -32,14 +33,7 @@ export function toEvent(row: LogRow): LogEvent {
     case "deleted":
       return { type: "deleted", seq: row.seq, target: row.target ?? 0, by: row.by, ts: row.ts };
     case "moderation":
-      return {
-        type: "moderation",
-        seq: row.seq,
-        action: row.action as ModerationAction,
-        name: row.name,
-        by: row.by,
-        ts: row.ts,
-      };
+      return moderationEvent(row.seq, row.action as ModerationAction, row.name, row.by, row.ts, row.amount);
     case "reacted":
       return {
         type: "reacted",
@@ -53,6 +47,21 @@ export function toEvent(row: LogRow): LogEvent {
     default:
       return toMessage(row);
   }
+}
+
+/** A moderation event; `amount` is a ban's minutes or slow mode's seconds. */
+export function moderationEvent(
+  seq: number,
+  action: ModerationAction,
+  name: string,
+  by: string,
+  ts: number,
+  amount: number | null,
+): ModerationEvent {
+  const event: ModerationEvent = { type: "moderation", seq, action, name, by, ts };
+  if (action === "ban" && amount !== null) event.minutes = amount;
+  if (action === "slow") event.seconds = amount ?? 0;
+  return event;
 }
 
 export function toMessage(row: LogRow): ChatMessage {

@@ -1,9 +1,17 @@
-import { type ChatMessage, DAY_MS, LIMITS, type LogEvent, type ModerationAction } from "../../shared";
+import {
+  type ChatMessage,
+  DAY_MS,
+  LIMITS,
+  type LogEvent,
+  type ModerationAction,
+  type ModerationEvent,
+} from "../../shared";
 import {
   EVENT_COLUMNS,
   type LogRow,
   lastStored,
   MESSAGE_COLUMNS,
+  moderationEvent,
   type Page,
   takeWithinBudget,
   toEvent,
@@ -161,29 +169,22 @@ export class MessageStore {
     return { type: "deleted", seq, target, by: actor.name, ts };
   }
 
-  /** Records a moderator's action; `carryOut` (the ban's own write) runs in the same transaction. */
+  /** A moderator's action (`amount`: a ban's minutes or slow mode's seconds); `carryOut` joins its transaction. */
   moderation(
     actor: { identity: string; name: string },
     clientId: string,
-    action: ModerationAction,
-    name: string,
+    what: { action: ModerationAction; name: string; amount?: number },
     now: number,
     carryOut?: () => void,
-  ): LogEvent {
+  ): ModerationEvent {
+    const { action, name, amount } = what;
     const { seq, ts } = this.write(actor.identity, clientId, now, (seq, ts) => {
       carryOut?.();
-      this.#sql.exec(
-        "INSERT INTO events (seq, type, action, name, by, author, client_id, ts) VALUES (?, 'moderation', ?, ?, ?, ?, ?, ?)",
-        seq,
-        action,
-        name,
-        actor.name,
-        actor.identity,
-        clientId,
-        ts,
-      );
+      const sql =
+        "INSERT INTO events (seq, type, action, name, by, author, client_id, ts, amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      this.#sql.exec(sql, seq, "moderation", action, name, actor.name, actor.identity, clientId, ts, amount ?? null);
     });
-    return { type: "moderation", seq, action, name, by: actor.name, ts };
+    return moderationEvent(seq, action, name, actor.name, ts, amount ?? null);
   }
 
   /** Events after `since`, oldest first, up to `pageBytesMax` of JSON; `more` when some were left. */

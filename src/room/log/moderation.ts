@@ -1,5 +1,6 @@
-import type { Role } from "../../shared";
+import type { BanEntry, Role } from "../../shared";
 import type { Session } from "../session";
+import type { RoomRules } from "./room-rules";
 import { ensureSchema, hasSchema } from "./schema";
 
 export type Ban = {
@@ -21,10 +22,12 @@ export type Ban = {
  */
 export class Moderation {
   readonly #sql: SqlStorage;
+  readonly #rules: RoomRules;
   #owner: string | null | undefined;
 
-  constructor(sql: SqlStorage) {
+  constructor(sql: SqlStorage, rules: RoomRules) {
     this.#sql = sql;
+    this.#rules = rules;
   }
 
   owner(): string | null {
@@ -71,10 +74,12 @@ export class Moderation {
   /** The room's storage was wiped. */
   forget(): void {
     this.#owner = undefined;
+    this.#rules.forget();
   }
 
   roleOf(session: Pick<Session, "identity" | "role" | "roleUntil">, now: number): Role {
     if (session.identity === this.owner()) return "owner";
+    if (this.#rules.isAppointed(session.identity)) return "moderator";
     if (session.role === "moderator" && (session.roleUntil === undefined || now < session.roleUntil))
       return "moderator";
     return "member";
@@ -123,9 +128,24 @@ export class Moderation {
     return this.#sql.exec("SELECT 1 FROM bans WHERE skeleton = ? LIMIT 1", skeleton).toArray().length > 0;
   }
 
+  /** The bans in force, oldest first. */
+  bans(now: number): BanEntry[] {
+    if (!hasSchema(this.#sql)) return [];
+    return this.#sql
+      .exec<BanEntry>("SELECT name, until, by, ts FROM bans WHERE until IS NULL OR until > ? ORDER BY ts, name", now)
+      .toArray()
+      .map(({ name, until, by, ts }) => ({ name, until, by, ts }));
+  }
+
   /** Lifts the bans on a name. */
   unban(skeleton: string): void {
     this.#sql.exec("DELETE FROM bans WHERE skeleton = ?", skeleton);
+  }
+
+  /** When this identity's ban ends (null: when lifted), or undefined when it is not banned. */
+  banEnds(identity: string, now: number): number | null | undefined {
+    if (!this.isBanned(identity, now)) return undefined;
+    return this.#sql.exec<{ until: number | null }>("SELECT until FROM bans WHERE identity = ?", identity).one().until;
   }
 
   /** Whether the identity is banned now; a lapsed ban is forgotten. */

@@ -83,6 +83,14 @@ const STEPS: readonly string[] = [
      INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
      INSERT INTO messages_fts (rowid, text) VALUES (new.seq, new.text);
    END`,
+  // 7: version 3's moderation: a ban's minutes or slow mode's seconds on its event, and the
+  // moderators the owner appointed (slow mode and the lock are kept in `meta`).
+  `ALTER TABLE events ADD COLUMN amount INTEGER;
+   CREATE TABLE moderators (
+     identity TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     ts INTEGER NOT NULL
+   )`,
 ];
 
 // What is known of each storage in this object's life: only this object writes to it, so an

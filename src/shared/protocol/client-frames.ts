@@ -6,9 +6,9 @@ import type {
   ClientMessage,
   EditFrame,
   ModerateFrame,
-  ModerationAction,
   OlderRequest,
   ParseResult,
+  PersonAction,
   ReactFrame,
   SearchRequest,
   SendFrame,
@@ -142,17 +142,35 @@ function parseOlder(frame: Record<string, unknown>): ParseResult<OlderRequest> {
   return { ok: true, value: { type: "older", id: id.value, before: frame.before, limit } };
 }
 
+const PERSON_ACTIONS: readonly string[] = ["kick", "ban", "unban", "promote", "demote"] satisfies PersonAction[];
+
 function parseModerate(frame: Record<string, unknown>): ParseResult<ModerateFrame> {
   const id = parseId(frame.id);
   if (!id.ok) return id;
-  const { action, name, minutes } = frame;
-  if (action !== "kick" && action !== "ban" && action !== "unban") {
-    return fail("bad_message", 'action must be "kick", "ban" or "unban"', id.value);
+  const { action, name, minutes, seconds } = frame;
+  if (action === "lock" || action === "unlock") return { ok: true, value: { type: "moderate", id: id.value, action } };
+  if (action === "slow") {
+    if (!isSeq(seconds) || seconds > LIMITS.slowSecondsMax) {
+      return fail("bad_message", `seconds must be a whole number from 0 to ${LIMITS.slowSecondsMax}`, id.value);
+    }
+    return { ok: true, value: { type: "moderate", id: id.value, action, seconds } };
+  }
+  if (typeof action !== "string" || !PERSON_ACTIONS.includes(action)) {
+    return fail(
+      "bad_message",
+      'action must be "kick", "ban", "unban", "promote", "demote", "slow", "lock" or "unlock"',
+      id.value,
+    );
   }
   if (typeof name !== "string" || name.length === 0 || !name.isWellFormed() || charLength(name) > LIMITS.nameMax * 4) {
     return fail("bad_message", "name must name a person in this room", id.value);
   }
-  const value: ModerateFrame = { type: "moderate", id: id.value, action, name };
+  const value: ModerateFrame & { action: PersonAction } = {
+    type: "moderate",
+    id: id.value,
+    action: action as PersonAction,
+    name,
+  };
   if (minutes !== undefined) {
     if (action !== "ban" || !isSeq(minutes) || minutes < 1 || minutes > LIMITS.banMinutesMax) {
       return fail(
@@ -166,9 +184,10 @@ function parseModerate(frame: Record<string, unknown>): ParseResult<ModerateFram
   return { ok: true, value };
 }
 
+/** What the admin API may do to a person (roles and room rules are the owner's and moderators'). */
 export type AdminAction =
   | { action: "delete"; target: number }
-  | { action: ModerationAction; name: string; minutes?: number };
+  | { action: "kick" | "ban" | "unban"; name: string; minutes?: number };
 
 /** The body of a deployer's `POST /api/rooms/<room>/moderation`. */
 export function parseAdminAction(body: unknown): ParseResult<AdminAction> {
@@ -178,9 +197,14 @@ export function parseAdminAction(body: unknown): ParseResult<AdminAction> {
       ? { ok: true, value: { action: "delete", target: body.target } }
       : fail("bad_message", "target must be a message's seq");
   }
+  if (body.action !== "kick" && body.action !== "ban" && body.action !== "unban") {
+    return fail("bad_message", 'action must be "delete", "kick", "ban" or "unban"');
+  }
   const parsed = parseModerate({ ...body, id: "admin" });
   if (!parsed.ok) return fail(parsed.code, parsed.message);
-  const { action, name, minutes } = parsed.value;
+  if (!("name" in parsed.value)) return fail("bad_message", "name is required");
+  const { name, minutes } = parsed.value;
+  const action = body.action;
   return { ok: true, value: minutes === undefined ? { action, name } : { action, name, minutes } };
 }
 
@@ -225,6 +249,10 @@ export function parseClientMessage(data: string): ParseResult<ClientMessage> {
       return parseReact(frame);
     case "search":
       return parseSearch(frame);
+    case "bans": {
+      const id = parseId(frame.id);
+      return id.ok ? { ok: true, value: { type: "bans", id: id.value } } : id;
+    }
     case undefined:
       return fail("bad_message", "frame has no type");
     default:

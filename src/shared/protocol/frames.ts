@@ -11,8 +11,19 @@ export type CatchupRequest = { type: "catchup"; id: string; since: number };
 export type EditFrame = { type: "edit"; id: string; target: number; text: string };
 export type DeleteFrame = { type: "delete"; id: string; target: number };
 export type OlderRequest = { type: "older"; id: string; before: number; limit: number };
-export type ModerationAction = "kick" | "ban" | "unban";
-export type ModerateFrame = { type: "moderate"; id: string; action: ModerationAction; name: string; minutes?: number };
+/** Actions on one person, named by `name`. */
+export type PersonAction = "kick" | "ban" | "unban" | "promote" | "demote";
+/** Actions on the whole room (version 3). */
+export type RoomAction = "slow" | "lock" | "unlock";
+export type ModerationAction = PersonAction | RoomAction;
+/** What a moderator asks for, without the frame's `type` and `id`. */
+export type ModerationRequest =
+  | { action: PersonAction; name: string; minutes?: number }
+  | { action: "slow"; seconds: number }
+  | { action: "lock" | "unlock" };
+export type ModerateFrame = { type: "moderate"; id: string } & ModerationRequest;
+/** A moderator asks for the bans in force (version 3). */
+export type BansRequest = { type: "bans"; id: string };
 /** Puts this person's `emoji` (one emoji grapheme) on a message, or takes it off. */
 export type ReactFrame = { type: "react"; id: string; target: number; emoji: string; on: boolean };
 /** Messages whose current text holds every word of `q` (as word prefixes), newest first, before `before`. */
@@ -27,7 +38,8 @@ export type ClientMessage =
   | OlderRequest
   | ModerateFrame
   | ReactFrame
-  | SearchRequest;
+  | SearchRequest
+  | BansRequest;
 
 export type ChatMessage = {
   type: "message";
@@ -51,9 +63,14 @@ export type ModerationEvent = {
   type: "moderation";
   seq: number;
   action: ModerationAction;
+  /** Who it was done to; "" for room-wide actions (`slow`, `lock`, `unlock`). */
   name: string;
   by: string;
   ts: number;
+  /** A ban's length, when it has one. */
+  minutes?: number;
+  /** Slow mode's interval (`slow` only; 0 turns it off). */
+  seconds?: number;
 };
 /** Someone's reaction put on (`on`) or taken off a message; `since` replays each person's latest per emoji. */
 export type ReactedEvent = {
@@ -82,6 +99,12 @@ export type WelcomeFrame = {
   more: boolean;
   /** What this person may do here (version 2; absent from older servers). */
   role: Role;
+  /** Who moderates the room, owner first (version 3). */
+  moderators: string[];
+  /** Each member may send once per this many seconds (0: no slow mode). */
+  slowSeconds: number;
+  /** Whether only people who joined before may come in. */
+  locked: boolean;
 };
 /** A page of events after the asked `since`; no live events reach the socket until one says `more: false`. */
 export type CatchupFrame = { type: "catchup"; id: string; history: LogEvent[]; lastSeq: number; more: boolean };
@@ -96,6 +119,8 @@ export type PresenceFrame = {
   name: string;
   /** When a crowd's changes were merged: everyone this frame announces (`name` is the first). */
   names?: string[];
+  /** A join that is a rename: the name this person had a moment ago (its leave is not announced). */
+  renamedFrom?: string;
   online: string[];
   onlineCount: number;
 };
@@ -107,6 +132,9 @@ export type ErrorFrame = {
   id?: string;
   retryAfterMs?: number;
 };
+/** A ban in force: `until` null lasts until it is lifted. */
+export type BanEntry = { name: string; until: number | null; by: string; ts: number };
+export type BansFrame = { type: "bans"; id: string; bans: BanEntry[] };
 /** Frames that may travel inside a batch: everything but `welcome` and `batch`. */
 export type BatchableFrame =
   | LogEvent
@@ -116,7 +144,8 @@ export type BatchableFrame =
   | ErrorFrame
   | CatchupFrame
   | OlderFrame
-  | SearchFrame;
+  | SearchFrame
+  | BansFrame;
 export type BatchFrame = { type: "batch"; frames: BatchableFrame[] };
 export type ServerMessage = WelcomeFrame | BatchableFrame | BatchFrame;
 

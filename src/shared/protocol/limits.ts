@@ -26,6 +26,8 @@ export const LIMITS = {
   reactionsMax: 20,
   /** Longest ban in minutes (a year); without `minutes` a ban lasts until it is lifted. */
   banMinutesMax: 525_600,
+  /** Longest slow-mode interval in seconds (an hour); 0 turns slow mode off. */
+  slowSecondsMax: 3600,
   /** Frames a connection may send at once (token bucket capacity). */
   rateBurst: 10,
   /** Frames per second a connection may send, sustained (token bucket refill). */
@@ -92,5 +94,7 @@ export const ERROR_CODES = [
   "not_found",
   "kicked",
   "too_many",
+  "slow_mode",
+  "locked",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

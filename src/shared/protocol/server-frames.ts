@@ -3,11 +3,13 @@
 
 import { isOneEmoji } from "./conversation";
 import type {
+  BanEntry,
   BatchableFrame,
   ChatMessage,
   ErrorFrame,
   LogEvent,
   ModerationAction,
+  ModerationEvent,
   Role,
   ServerMessage,
   WelcomeFrame,
@@ -43,7 +45,32 @@ function parseChatMessage(f: Record<string, unknown>): ChatMessage | null {
   return message;
 }
 
-const isAction = (v: unknown): v is ModerationAction => v === "kick" || v === "ban" || v === "unban";
+const ACTIONS: readonly unknown[] = [
+  "kick",
+  "ban",
+  "unban",
+  "promote",
+  "demote",
+  "slow",
+  "lock",
+  "unlock",
+] satisfies ModerationAction[];
+const isAction = (v: unknown): v is ModerationAction => ACTIONS.includes(v);
+
+function parseModerationEvent(f: Record<string, unknown>): ModerationEvent | null {
+  if (!isSeq(f.seq) || !isAction(f.action) || !isString(f.name) || !isString(f.by) || !isSeq(f.ts)) return null;
+  const event: ModerationEvent = { type: "moderation", seq: f.seq, action: f.action, name: f.name, by: f.by, ts: f.ts };
+  if (isSeq(f.minutes)) event.minutes = f.minutes;
+  if (isSeq(f.seconds)) event.seconds = f.seconds;
+  return event;
+}
+
+function parseBan(f: Record<string, unknown>): BanEntry | null {
+  const until = f.until === null || isSeq(f.until) ? f.until : undefined;
+  return isString(f.name) && until !== undefined && isString(f.by) && isSeq(f.ts)
+    ? { name: f.name, until, by: f.by, ts: f.ts }
+    : null;
+}
 
 function parseLogEvent(f: Record<string, unknown>): LogEvent | null {
   switch (f.type) {
@@ -58,9 +85,7 @@ function parseLogEvent(f: Record<string, unknown>): LogEvent | null {
         ? { type: "deleted", seq: f.seq, target: f.target, by: f.by, ts: f.ts }
         : null;
     case "moderation":
-      return isSeq(f.seq) && isAction(f.action) && isString(f.name) && isString(f.by) && isSeq(f.ts)
-        ? { type: "moderation", seq: f.seq, action: f.action, name: f.name, by: f.by, ts: f.ts }
-        : null;
+      return parseModerationEvent(f);
     case "reacted":
       return isSeq(f.seq) && isSeq(f.target) && isString(f.emoji) && isString(f.name) && isBoolean(f.on) && isSeq(f.ts)
         ? { type: "reacted", seq: f.seq, target: f.target, emoji: f.emoji, name: f.name, on: f.on, ts: f.ts }
@@ -90,6 +115,10 @@ function parseBatchable(f: Record<string, unknown>): BatchableFrame | null {
         ? { type: "older", id: f.id, messages, more: f.more }
         : null;
     }
+    case "bans": {
+      const bans = parseList(f.bans, parseBan);
+      return isString(f.id) && bans ? { type: "bans", id: f.id, bans } : null;
+    }
     case "ack":
       return isString(f.id) && isSeq(f.seq) && isSeq(f.ts) ? { type: "ack", id: f.id, seq: f.seq, ts: f.ts } : null;
     case "presence":
@@ -101,6 +130,7 @@ function parseBatchable(f: Record<string, unknown>): BatchableFrame | null {
             online: f.online,
             onlineCount: countOf(f),
             ...(isStringArray(f.names) ? { names: f.names } : {}),
+            ...(f.event === "join" && isString(f.renamedFrom) ? { renamedFrom: f.renamedFrom } : {}),
           }
         : null;
     case "typing":
@@ -153,7 +183,23 @@ export function parseServerMessage(data: string): ServerMessage | null {
     if (!isString(room) || !isString(name) || !isStringArray(online) || !history || !isSeq(lastSeq)) return null;
     // `more` is new in version 2; an older server never cuts history.
     const role = isRole(f.role) ? f.role : "member";
-    return { type: "welcome", room, name, online, onlineCount, history, lastSeq, more: f.more === true, role };
+    // Version 3's room rules; an older server has none.
+    const moderators = isStringArray(f.moderators) ? f.moderators : [];
+    const slowSeconds = isSeq(f.slowSeconds) ? f.slowSeconds : 0;
+    return {
+      type: "welcome",
+      room,
+      name,
+      online,
+      onlineCount,
+      history,
+      lastSeq,
+      more: f.more === true,
+      role,
+      moderators,
+      slowSeconds,
+      locked: f.locked === true,
+    };
   }
   if (f.type === "batch") {
     if (!Array.isArray(f.frames)) return null;
