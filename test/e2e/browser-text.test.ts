@@ -97,7 +97,8 @@ describe("text as people write it", () => {
         }
         constructor(title: string, options?: NotificationOptions) {
           super();
-          w.shown.push(`${title}: ${options?.body ?? ""}`);
+          // As in a browser, nothing is shown without permission (the page probes whether it can construct one).
+          if (permission === "granted") w.shown.push(`${title}: ${options?.body ?? ""}`);
         }
         close() {}
       }
