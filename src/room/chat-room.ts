@@ -71,7 +71,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.#store = new MessageStore(ctx.storage, config.retention);
     this.#rules = new RoomRules(sql);
     this.#moderation = new Moderation(sql, this.#rules);
-    this.#slow = new SlowMode(this.#rules, this.#moderation);
+    this.#slow = new SlowMode(sql, this.#rules, this.#moderation);
     this.#names = new NameClaims(sql, { holdDays: config.nameHoldDays, namesPerIdentity: config.namesPerIdentity });
     this.#members = new Members(sql);
     this.#traffic = new Traffic(config.historyBytesPerMinute);

@@ -13,15 +13,18 @@ const HOUR_MS = 3_600_000;
  * Slow mode: while a moderator has set it, each member may send one message
  * per `slowSeconds`, counted per person across all of their sockets.
  * Moderators and the owner are exempt. When each person last sent is kept in
- * memory only: after a restart or eviction a member's next send is let
- * through, which never refuses anyone wrongly.
+ * memory, and read from their latest stored message once per wake, so a room
+ * that hibernates between messages (it does after seconds idle) stays slow.
  */
 export class SlowMode {
   readonly #rules: RoomRules;
   readonly #moderation: Moderation;
-  readonly #lastSent = new Map<string, number>();
+  readonly #sql: SqlStorage;
+  // When each person last sent; null when they have sent nothing still stored.
+  readonly #lastSent = new Map<string, number | null>();
 
-  constructor(rules: RoomRules, moderation: Moderation) {
+  constructor(sql: SqlStorage, rules: RoomRules, moderation: Moderation) {
+    this.#sql = sql;
     this.#rules = rules;
     this.#moderation = moderation;
   }
@@ -30,18 +33,31 @@ export class SlowMode {
   check(session: Session, now: number): Gate | null {
     const seconds = this.#rules.slowSeconds;
     if (seconds === 0 || this.#moderation.roleOf(session, now) !== "member") return null;
-    const last = this.#lastSent.get(session.identity);
-    if (last === undefined) return null;
+    const last = this.#lastSentBy(session.identity);
+    if (last === null) return null;
     const retryAfterMs = last + seconds * 1000 - now;
     if (retryAfterMs <= 0) return null;
     const every = seconds === 1 ? "second" : `${seconds} seconds`;
     return { code: "slow_mode", message: `slow mode is on: one message every ${every}`, retryAfterMs };
   }
 
+  #lastSentBy(identity: string): number | null {
+    let last = this.#lastSent.get(identity);
+    if (last === undefined) {
+      // Through the (author, client_id) index: at most this person's stored messages.
+      const row = this.#sql
+        .exec<{ ts: number | null }>("SELECT MAX(ts) AS ts FROM messages WHERE author = ?", identity)
+        .one();
+      last = row.ts;
+      this.#lastSent.set(identity, last);
+    }
+    return last;
+  }
+
   /** A message of theirs was stored at `ts`. */
   sent(identity: string, ts: number): void {
     this.#lastSent.set(identity, ts);
     if (this.#lastSent.size <= TIDY_AT) return;
-    for (const [who, at] of this.#lastSent) if (ts - at > HOUR_MS) this.#lastSent.delete(who);
+    for (const [who, at] of this.#lastSent) if (at === null || ts - at > HOUR_MS) this.#lastSent.delete(who);
   }
 }

@@ -12,18 +12,18 @@ import { LINK_TTL_MS } from "./device-link";
 import { jsonError } from "./http-error";
 import { authMode } from "./jwt-auth";
 
-// 16 characters of a 32-letter alphabet: 80 bits.
+// 16 characters of a 31-symbol alphabet (no i, l, o, 0, 1, which read alike): over 79 bits.
 const ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789";
 const CODE = /^[a-z0-9]{16}$/;
 
 export const linkRoutes = new Hono<{ Bindings: Env }>();
 
-/** A fresh code: 16 letters and digits drawn without bias (80 bits). */
+/** A fresh code: 16 letters and digits drawn without bias (over 79 bits). */
 export function newLinkCode(): string {
   let code = "";
   while (code.length < 16) {
     for (const byte of crypto.getRandomValues(new Uint8Array(32))) {
-      // 256 is 8 x 32: every letter equally likely.
+      // 256 is 8 x 32: byte % 32 is uniform; the one value past the alphabet is drawn again.
       if (code.length < 16) code += ALPHABET[byte % 32] ?? "";
     }
   }

@@ -128,6 +128,8 @@ describe("slow mode", () => {
 
     await evict(room);
     expect((await join(room, "late")).of("welcome")[0]).toMatchObject({ slowSeconds: 60 });
+    // The room hibernated and woke: the member's last message still counts.
+    expect(await act(member, { type: "send", text: "after the wake" })).toMatchObject({ code: "slow_mode" });
     await act(owner, { type: "moderate", action: "slow", seconds: 0 });
     const off = await member.next("moderation", (e) => e.action === "slow" && e.seconds === 0);
     expect(off).toMatchObject({ seconds: 0 });
