@@ -88,7 +88,9 @@ describe("the conversation on the page", () => {
     await openRoom(bob, suite.server.url, room, "Bob");
     await sendMessage(alice, "Pizza on Friday?");
     await waitForMessage(bob, "Pizza on Friday?");
-    await item(bob, "Pizza on Friday?").getByRole("button", { name: "React", exact: true }).click();
+    await item(bob, "Pizza on Friday?")
+      .getByRole("button", { name: /^React to .+ message$/ })
+      .click();
     // The picker takes the focus, so the keyboard reaches it.
     const first = item(bob, "Pizza on Friday?").getByRole("button", { name: "React with 👍" });
     expect(await first.evaluate((e) => e === document.activeElement)).toBe(true);
@@ -120,7 +122,9 @@ describe("the conversation on the page", () => {
     await openRoom(bob, suite.server.url, room, "Bob");
     await sendMessage(alice, "Where do we meet?\nSecond line, not quoted");
     await item(bob, "Second line, not quoted").waitFor();
-    await item(bob, "Second line").getByRole("button", { name: "Reply", exact: true }).click();
+    await item(bob, "Second line")
+      .getByRole("button", { name: /^Reply to .+ message$/ })
+      .click();
     await bob.getByText("Replying to Alice").waitFor();
     await sendMessage(bob, "At the station");
     const reply = item(alice, "At the station");
@@ -146,7 +150,7 @@ describe("the conversation on the page", () => {
     expect(await item(carol, "Replying from afar").locator(".quote-author").textContent()).toBe("Alice");
 
     // The original deleted: the quote says so.
-    await item(alice, "Second line").getByRole("button", { name: "Delete", exact: true }).click();
+    await item(alice, "Second line").getByRole("button", { name: "Delete your message" }).click();
     await alice.getByRole("dialog", { name: "Delete this message?" }).getByRole("button", { name: "Confirm" }).click();
     await expect.poll(() => item(bob, "At the station").locator(".quote-text").textContent()).toBe("Message deleted");
     expect(problems.take()).toEqual([]);

@@ -1,10 +1,10 @@
 import type { ChatMessage, ModerationEvent } from "../../shared";
 import type { OutboxEntry } from "../connection";
-import { dayLabel, sameDay } from "../text/day-format";
+import { sameDay } from "../text/day-format";
 import { mentions } from "../text/mentions";
 import { moderationText } from "../text/moderation-text";
 import { el } from "./dom";
-import { addDayLine, addNewDivider, dropRepeatedDay, regroup } from "./log-grouping";
+import { addDayLine, addNewDivider, dayLine, dropRepeatedDay, regroup } from "./log-grouping";
 import { LogScroll } from "./log-scroll";
 import type { LogActions, LogParts, LogPolicy, Stored } from "./log-types";
 import { messageItem, ownItem, setActions, showDeleted, showEdited, showSent, showUnsent } from "./message-item";
@@ -61,7 +61,7 @@ export class ChatLog {
     let previousTs: number | null = null;
     for (const message of fresh) {
       if (previousTs === null || !sameDay(previousTs, message.ts)) {
-        this.#list.insertBefore(el("li", "day", dayLabel(message.ts)), anchor);
+        this.#list.insertBefore(dayLine(message.ts), anchor);
       }
       previousTs = message.ts;
       const { item } = this.#storedItem(message, this.policy.mine(message.name));

@@ -23,15 +23,20 @@ export function regroup(item: HTMLLIElement): void {
   item.querySelector(".meta")?.classList.toggle("visually-hidden", grouped);
 }
 
+/** A line naming the day of `ts`, which keeps its day so it can be said again as days pass. */
+export function dayLine(ts: number): HTMLLIElement {
+  const line = el("li", "day", dayLabel(ts));
+  line.dataset.day = String(ts);
+  return line;
+}
+
 /** A day line before a stored `item` when the stored item before it is from another day (or there is none). */
 export function addDayLine(item: HTMLLIElement): void {
   const ts = Number(item.dataset.ts);
   const lastMessage = previousStored(item);
   if (lastMessage && sameDay(Number(lastMessage.dataset.ts), ts)) return;
   if (item.previousElementSibling?.classList.contains("day")) return;
-  const line = el("li", "day", dayLabel(ts));
-  line.dataset.day = String(ts);
-  item.before(line);
+  item.before(dayLine(ts));
   regroup(item);
   // A new day began since the older lines were written: "Today" may be "Yesterday" now.
   relabelDays(item.parentElement);
