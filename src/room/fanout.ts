@@ -48,13 +48,14 @@ export type FanoutOptions = {
  * back while incoming frames wait (measured under wrangler dev at 400 and 800
  * sockets: ticks 0.2 s to over 30 s late, for as long as frames kept coming),
  * so the room also flushes
- * without the tick once it has handled, since the last flush, incoming frames
- * to a quarter of the sockets that flush reached (at least 16): a rule of the
- * load, not of a clock. Every socket gets its frames in queue order, each once.
+ * without the tick once it has handled, since the last flush, as many incoming
+ * frames as that flush reached sockets (at least 16): a rule of the load, not
+ * of a clock. Every socket gets its frames in queue order, each once.
  */
-// Incoming frames, as a share of the sockets the last flush reached, after which a flush goes without its tick:
-// at 800 sockets and the ~1000 frames a second a busy room takes in here, about 5 flushes a second, as when ticks ran on time.
-const EARLY_FLUSH_SHARE = 1 / 4;
+// Incoming frames handled since the last flush, as a share of the sockets it reached, after which a flush goes
+// without its tick: as much receiving as sending. Measured here (docs/benchmarks.md): a quarter made flushes too
+// small at 400 sockets (about 55 messages a frame against 110-155 with this).
+const EARLY_FLUSH_SHARE = 1;
 // ...and at least this many, so a small room's burst still waits for its tick and goes out in one frame.
 const EARLY_FLUSH_MIN = 16;
 

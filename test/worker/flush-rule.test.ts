@@ -86,8 +86,8 @@ describe("the flush rule", () => {
     expect(h.received.get(reader)).toHaveLength(51);
   });
 
-  it("flushes without the tick once it has handled incoming frames to a quarter of the sockets", () => {
-    const sockets = Array.from({ length: 80 }, (_, i) => socket(`s${i}`));
+  it("flushes without the tick once it has handled as many incoming frames as the last flush reached sockets", () => {
+    const sockets = Array.from({ length: 20 }, (_, i) => socket(`s${i}`));
     const h = harness(sockets);
     h.fanout.broadcast(message("m0"));
     h.micro();

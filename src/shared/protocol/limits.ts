@@ -58,8 +58,8 @@ export const LIMITS = {
   receivedReportChars: 64 * 1024,
   /** Most characters of frames one fan-out flush sends each socket; the rest goes in the next flush. */
   flushCharsMax: 64 * 1024,
-  /** In a big room fewer: about this many characters sent by one flush to all sockets together (4 Mi: ~0.1 s with deflate)... */
-  flushSendCharsMax: 4 * 1024 * 1024,
+  /** In a big room fewer: about this many characters sent by one flush to all sockets together (binds past 1,024 sockets)... */
+  flushSendCharsMax: 64 * 1024 * 1024,
   /** ...but at least this many a socket. */
   flushCharsMin: 1024,
   /** When the room's oldest undelivered frame is older than this, writes past each sender's share get `rate_limited`... */
