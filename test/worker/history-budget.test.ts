@@ -104,3 +104,38 @@ describe("history a minute per socket", () => {
     expect(page.type === "catchup" && page.history[0]?.seq).toBe(since + 1);
   });
 });
+
+describe("search answers share the history budget", () => {
+  it("refuses a search past HISTORY_BYTES_PER_MINUTE with retryAfterMs, as it does history", async () => {
+    // 400 messages of 2,000 three-byte letters (6 KB each) that all match "find": about 2.4 MB a pass.
+    const room = freshRoom();
+    await runInDurableObject(env.ROOMS.getByName(room), (_room, state) => {
+      const store = new MessageStore(state.storage, { keep: 400 });
+      const text = `find ${"語".repeat(LIMITS.textMax - 5)}`;
+      for (let i = 1; i <= 400; i++) store.append("n:writer", "writer", `m${i}`, text, Date.now());
+    });
+    const searcher = await join(room, "searcher");
+    await searcher.next("welcome");
+    let before: number | undefined;
+    let refused: { retryAfterMs?: number } | null = null;
+    let answered = 0;
+    while (refused === null && answered < 100) {
+      const reply = await answer(searcher, { type: "search", q: "find", limit: 50, ...(before ? { before } : {}) });
+      if (reply.type === "error" && !reply.message.includes("history")) {
+        await new Promise((r) => setTimeout(r, reply.retryAfterMs ?? 100));
+      } else if (reply.type === "error") refused = reply;
+      else if (reply.type === "search") {
+        answered++;
+        // Page back, and start over from the newest when the oldest is reached.
+        before = reply.more ? reply.messages.at(-1)?.seq : undefined;
+        searcher.send({ type: "received", chars: searcher.raw.reduce((n, r) => n + r.length, 0) });
+      }
+    }
+    expect(refused).toMatchObject({ code: "rate_limited", retryAfterMs: expect.any(Number) });
+    const searchBytes = searcher.raw
+      .filter((raw) => raw.startsWith('{"type":"search"'))
+      .reduce((sum, raw) => sum + utf8Bytes(raw), 0);
+    expect(searchBytes + historyBytes(searcher)).toBeLessThanOrEqual(BUDGET + LIMITS.pageBytesMax + 10_000);
+    expect(searchBytes).toBeGreaterThan(BUDGET / 2);
+  });
+});
