@@ -44,10 +44,9 @@ export class SlowMode {
   #lastSentBy(identity: string): number | null {
     let last = this.#lastSent.get(identity);
     if (last === undefined) {
-      // Through the (author, client_id) index: at most this person's stored messages.
-      const row = this.#sql
-        .exec<{ ts: number | null }>("SELECT MAX(ts) AS ts FROM messages WHERE author = ?", identity)
-        .one();
+      // `author <> ''` lets SQLite use the partial (author, client_id) index: only this person's messages are read.
+      const query = "SELECT MAX(ts) AS ts FROM messages WHERE author = ? AND author <> ''";
+      const row = this.#sql.exec<{ ts: number | null }>(query, identity).one();
       last = row.ts;
       this.#lastSent.set(identity, last);
     }
