@@ -46,6 +46,23 @@ export default defineConfig({
         test: { name: "worker-jwt", include: ["test/worker-jwt/**/*.test.ts"], testTimeout: 20_000 },
       },
       {
+        // Rooms spread over shards: 5 sockets an object, so a few dozen sockets make many shards.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: { ROOM_SHARD_SOCKETS: "5" },
+              ratelimits: {
+                CONNECT_LIMITER: { namespace_id: "1001", simple: { limit: 1000, period: 60 } },
+                API_LIMITER: { namespace_id: "1002", simple: { limit: 1000, period: 60 } },
+                LINK_LIMITER: { namespace_id: "1003", simple: { limit: 10, period: 60 } },
+              },
+            },
+          }),
+        ],
+        test: { name: "worker-shards", include: ["test/worker-shards/**/*.test.ts"], testTimeout: 30_000 },
+      },
+      {
         // Plain Node: logic that needs no runtime (the page's connection, with a fake socket and fake timers).
         test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
       },

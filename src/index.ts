@@ -1,6 +1,6 @@
 import { app } from "./worker";
 
-export { ChatRoom } from "./room";
+export { ChatRoom, RoomShard } from "./room";
 export { AdminGuard, DeviceLink } from "./worker";
 
 export default app satisfies ExportedHandler<Env>;

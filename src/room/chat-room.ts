@@ -3,20 +3,19 @@ import {
   type AdminAction,
   CLOSE_CODES,
   type ClientMessage,
-  type DeleteFrame,
-  type EditFrame,
   exceedsFrameLimit,
   type Joiner,
   LIMITS,
-  type ModerateFrame,
+  type LogEvent,
   type ParseResult,
   parseClientMessage,
   readJoiner,
 } from "../shared";
-import { Admission, BANNED, type RoomRefusal, refuse } from "./admission";
+import { Admission, type RoomRefusal, refuse } from "./admission";
 import { Connections } from "./connections";
 import { Conversation } from "./conversation";
 import { EventWriter } from "./event-writer";
+import { FrameDispatch } from "./frame-dispatch";
 import { HistoryAnswers } from "./history-answers";
 import { Housekeeping } from "./housekeeping";
 import { InputShedding } from "./input-shedding";
@@ -27,13 +26,16 @@ import { NameClaims } from "./log/name-claims";
 import { ADMIN, REFUSED_MESSAGES, RoomChanges } from "./log/room-changes";
 import { RoomRules } from "./log/room-rules";
 import { Members } from "./members";
-import { roomConfig } from "./room-config";
+import { type RoomConfig, roomConfig } from "./room-config";
+import type { RoomSocket } from "./roster";
 import type { OnlineList, Session } from "./session";
+import { RemoteSockets } from "./shards/remote-sockets";
+import { type RoomOp, SHARD_HEADER, shardName } from "./shards/shard-ops";
 import { SlowMode } from "./slow-mode";
 import { Traffic } from "./traffic";
 
 export type { RoomRefusal } from "./admission";
-export type RoomInfo = OnlineList & { lastSeq: number };
+export type RoomInfo = OnlineList & { lastSeq: number; shards: number };
 
 // Close codes the runtime reports but a socket may not send.
 const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
@@ -61,12 +63,16 @@ export class ChatRoom extends DurableObject<Env> {
   readonly #changes: RoomChanges;
   readonly #housekeeping: Housekeeping;
   readonly #conversation: Conversation;
+  readonly #config: RoomConfig;
+  readonly #remote: RemoteSockets;
+  readonly #dispatch: FrameDispatch;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // Answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     const config = roomConfig(env);
+    this.#config = config;
     const { sql } = ctx.storage;
     this.#store = new MessageStore(ctx.storage, config.retention);
     this.#rules = new RoomRules(sql);
@@ -75,7 +81,9 @@ export class ChatRoom extends DurableObject<Env> {
     this.#names = new NameClaims(sql, { holdDays: config.nameHoldDays, namesPerIdentity: config.namesPerIdentity });
     this.#members = new Members(sql);
     this.#traffic = new Traffic(config.historyBytesPerMinute);
-    this.#connections = new Connections(ctx.getWebSockets(), {
+    const shard = (index: number) => env.ROOM_SHARDS.getByName(shardName(ctx.id.name ?? "", index));
+    this.#remote = new RemoteSockets(sql, shard, () => this.#connections.wake());
+    this.#connections = new Connections(ctx.getWebSockets(), this.#remote, {
       restored: (session) => this.#names.use(session.identity, session.name, session.skeleton),
       departed: (session, now) => this.#departed(session, now),
       flushed: (events) => this.#shedding.delivered(events, Date.now()),
@@ -96,15 +104,10 @@ export class ChatRoom extends DurableObject<Env> {
       removePerson: (identity, code, message, retryAfterMs) =>
         connections.removePerson(identity, code, message, retryAfterMs),
     });
-    this.#housekeeping = new Housekeeping(ctx, {
-      config,
-      store: this.#store,
-      names: this.#names,
-      moderation: this.#moderation,
-      traffic: this.#traffic,
-      shedding: this.#shedding,
-      connections,
-    });
+    const [writer, conversation, history, changes] = [this.#writer, this.#conversation, this.#history, this.#changes];
+    this.#dispatch = new FrameDispatch({ connections, writer, conversation, history, moderation, changes });
+    const [store, traffic, shedding] = [this.#store, this.#traffic, this.#shedding];
+    this.#housekeeping = new Housekeeping(ctx, { config, store, names, moderation, traffic, shedding, connections });
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -115,19 +118,61 @@ export class ChatRoom extends DurableObject<Env> {
     const joiner = this.#admission.shown({ ...asked, identity }, now);
     const refusal = this.#admission.check(joiner, now);
     if (refusal) return refuse(refusal);
-    this.#members.joined(identity, joiner.address, now);
-
+    // The room object holds one shard's worth of sockets itself; the rest go to its shards.
+    if (this.#connections.localSize >= this.#config.shardSockets) {
+      const shard = this.#remote.place(this.#config.shardSockets, now);
+      return new Response(null, { status: 307, headers: { [SHARD_HEADER]: String(shard) } });
+    }
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
+    this.#admit(() => server, joiner, now);
+    await this.#housekeeping.joined();
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** A shard accepted a socket: the room admits it as its own would be, or says why not. */
+  async joinRemote(shard: number, id: number, asked: Joiner): Promise<RoomRefusal | null> {
+    const now = Date.now();
+    const joiner = this.#admission.shown({ ...asked, identity: asked.identity || `e:${crypto.randomUUID()}` }, now);
+    const refusal = this.#admission.check(joiner, now);
+    if (refusal) return refusal;
+    this.#admit((session) => this.#remote.create(shard, id, session), joiner, now);
+    await this.#housekeeping.joined();
+    return null;
+  }
+
+  /** What a shard forwards: frames its sockets sent (checked there), and sockets that left. */
+  fromShard(shard: number, ops: RoomOp[]): void {
+    for (const op of ops) {
+      const ws = this.#remote.get(shard, op.id);
+      if (!ws) {
+        if (op.t === "frame") this.#remote.lost(shard, op.id);
+        continue;
+      }
+      if (op.t === "left") this.#connections.departed(ws);
+      else this.#safely(ws, () => this.#dispatch.dispatch(ws, ws.session, op.frame));
+    }
+    this.#connections.incoming();
+  }
+
+  /** The stored events after `after`, up to `upTo`: a shard fills a gap in what it was sent. */
+  eventsAfter(after: number, upTo: number): LogEvent[] {
+    return this.#history.between(after, upTo);
+  }
+
+  #admit(socketFor: (session: Session) => RoomSocket, joiner: Joiner, now: number): void {
+    const { identity } = joiner;
+    this.#members.joined(identity, joiner.address, now);
     const { name, skeleton, role, address, roleUntil } = joiner;
     const session: Session = { name, joinedAt: now, address, identity, skeleton, role };
     if (roleUntil !== undefined) session.roleUntil = roleUntil;
-    const page = this.#history.welcome(server, session, joiner.since, now);
+    const ws = socketFor(session);
+    const page = this.#history.welcome(ws, session, joiner.since, now);
     this.#names.use(identity, name, skeleton);
     this.#moderation.claimOwnership(identity);
     this.#rules.seen(identity, name, identity === this.#moderation.owner());
     this.#connections.add(
-      server,
+      ws,
       session,
       {
         type: "welcome",
@@ -141,8 +186,6 @@ export class ChatRoom extends DurableObject<Env> {
       },
       now,
     );
-    await this.#housekeeping.joined();
-    return new Response(null, { status: 101, webSocket: client });
   }
 
   /**
@@ -156,18 +199,22 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Who is online and the latest seq, for `GET /api/rooms/<room>`. */
   info(): RoomInfo {
-    return { ...this.#connections.online(), lastSeq: this.#store.lastSeq };
+    return { ...this.#connections.online(), lastSeq: this.#store.lastSeq, shards: this.#remote.shardCount };
   }
 
   override webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): void {
+    this.#safely(ws, () => this.#receive(ws, data));
+    this.#connections.incoming();
+  }
+
+  #safely(ws: RoomSocket, handle: () => void): void {
     try {
-      this.#receive(ws, data);
+      handle();
     } catch (error) {
       // A bug, not bad input: log it with context; the client sees only a close.
       console.error("chat-room: failed handling a frame", this.#connections.session(ws)?.name, error);
       this.#connections.close(ws, CLOSE_CODES.internalError, "internal error");
     }
-    this.#connections.incoming();
   }
 
   #receive(ws: WebSocket, data: string | ArrayBuffer): void {
@@ -203,54 +250,7 @@ export class ChatRoom extends DurableObject<Env> {
       connections.sendError(ws, parsed.code, parsed.message, id);
       return;
     }
-    const frame = parsed.value;
-    switch (frame.type) {
-      case "send":
-        this.#writer.record(ws, session, frame.id, "message", () => this.#conversation.send(session, frame));
-        return;
-      case "react":
-        this.#writer.record(ws, session, frame.id, "change", () => this.#conversation.react(session, frame));
-        return;
-      case "search":
-        this.#history.search(ws, frame);
-        return;
-      case "bans":
-        if (this.#moderation.roleOf(session, Date.now()) === "member") {
-          connections.sendError(ws, "forbidden", REFUSED_MESSAGES.forbidden, frame.id);
-        } else connections.sendTo(ws, { type: "bans", id: frame.id, bans: this.#moderation.bans(Date.now()) });
-        return;
-      case "typing":
-        connections.broadcast({ type: "typing", name: session.name }, ws);
-        return;
-      case "received":
-        connections.received(ws, frame.chars, Date.now());
-        return;
-      case "catchup":
-        this.#history.catchup(ws, session, frame);
-        return;
-      case "older":
-        this.#history.older(ws, frame);
-        return;
-      case "edit":
-      case "delete":
-      case "moderate":
-        this.#change(ws, session, frame);
-        return;
-    }
-  }
-
-  /** Edit, delete and moderate: checked against who the person is now, on every frame. */
-  #change(ws: WebSocket, session: Session, frame: EditFrame | DeleteFrame | ModerateFrame): void {
-    const kind = frame.type === "moderate" ? "moderation" : frame.type === "edit" ? "edit" : "change";
-    this.#writer.record(ws, session, frame.id, kind, () => {
-      const now = Date.now();
-      if (this.#moderation.isBanned(session.identity, now)) {
-        this.#connections.removePerson(session.identity, "banned", BANNED);
-        return null;
-      }
-      const moderator = this.#moderation.roleOf(session, now) !== "member";
-      return this.#changes.apply({ identity: session.identity, name: session.name, moderator }, frame.id, frame, now);
-    });
+    this.#dispatch.dispatch(ws, session, parsed.value);
   }
 
   override webSocketClose(ws: WebSocket, code: number, reason: string): void {

@@ -10,8 +10,10 @@ import { Backlog } from "./backlog";
 import { DeliveryLag } from "./delivery-lag";
 import { Fanout } from "./fanout";
 import { PresenceNews } from "./presence";
-import { Roster } from "./roster";
+import { Renames } from "./renames";
+import { type RoomSocket, Roster } from "./roster";
 import { type OnlineList, readSession, type Session, writeSession } from "./session";
+import { RemoteSocket, type RemoteSockets } from "./shards/remote-sockets";
 
 // Presence news within this long of the last are merged (a crowd joining); each news goes to
 // everyone, so a bigger room merges over a longer window (1 ms a socket, up to 1 s): a crowd's
@@ -31,9 +33,6 @@ export type ConnectionHooks = {
   flushed(events: number): void;
 };
 
-// A join this soon after the same person left under another name is a rename.
-const RENAME_MS = 10_000;
-const LAST_LEFT_MAX = 1000;
 /**
  * Every socket of a room and all that is kept per socket: who it is (the
  * roster, rebuilt from attachments on wake), what is queued for it (fanout),
@@ -51,18 +50,20 @@ export class Connections {
   readonly #backlog = new Backlog(LIMITS.backlogCharsMax, 4 * LIMITS.backlogCharsMax);
   readonly #lag = new DeliveryLag({ reportMs: LIMITS.receivedReportMs, forgetAfterMs: LIMITS.idleTimeoutMs });
   readonly #presence: PresenceNews;
-  readonly #departed = new WeakSet<WebSocket>();
-  /** Who left last under which name, for a moment: a join right after under another name is a rename. */
-  readonly #lastLeft = new Map<string, { name: string; at: number }>();
+  readonly #departed = new WeakSet<RoomSocket>();
+  readonly #remote: RemoteSockets;
+  readonly #renames = new Renames();
   // Sockets whose reader fell too far behind: closed with 1013 once the flush is done.
   readonly #behind = new WeakSet<WebSocket>();
 
-  constructor(sockets: WebSocket[], hooks: ConnectionHooks) {
+  constructor(sockets: WebSocket[], remote: RemoteSockets, hooks: ConnectionHooks) {
     this.#hooks = hooks;
+    this.#remote = remote;
     this.#fanout = new Fanout(
       {
         sockets: () => this.#roster.sockets(),
-        socketCount: () => this.#roster.size,
+        socketCount: () => this.#roster.localSize,
+        relay: () => remote.flush(),
         beforeFlush: () => this.#backlog.measure(this.#roster.sockets()),
         send: (ws, payload) => this.#trySend(ws, payload),
         // Closing flushes what is queued for that socket, which may fail and close again: `#departed` ends it.
@@ -80,13 +81,17 @@ export class Connections {
         flushCharsMin: LIMITS.flushCharsMin,
       },
     );
-    const open: [WebSocket, Session][] = [];
+    const open: [RoomSocket, Session][] = [];
     for (const ws of sockets) {
       const session = readSession(ws);
       if (!session || ws.readyState !== WebSocket.OPEN) continue;
       open.push([ws, session]);
       hooks.restored(session);
       if (session.catchupFrom !== undefined) this.#fanout.hold(ws);
+    }
+    for (const socket of remote.restore()) {
+      open.push([socket, socket.session]);
+      hooks.restored(socket.session);
     }
     this.#roster = Roster.from(open);
     this.#presence = new PresenceNews(
@@ -107,13 +112,18 @@ export class Connections {
     return this.#roster.size;
   }
 
+  /** The room object's own sockets; the rest are held by its shards. */
+  get localSize(): number {
+    return this.#roster.localSize;
+  }
+
   fromAddress(address: string): number {
     return this.#roster.fromAddress(address);
   }
 
   /** The socket's session: the roster's, or its attachment's for a socket the roster lost. */
-  session(ws: WebSocket): Session | null {
-    return this.#roster.get(ws) ?? readSession(ws);
+  session(ws: RoomSocket): Session | null {
+    return this.#roster.get(ws) ?? (ws instanceof RemoteSocket ? null : readSession(ws));
   }
 
   online(): OnlineList {
@@ -121,7 +131,7 @@ export class Connections {
   }
 
   /** A person's sessions, one per open socket. */
-  *sessionsOf(identity: string): Iterable<[WebSocket, Session]> {
+  *sessionsOf(identity: string): Iterable<[RoomSocket, Session]> {
     for (const entry of [...this.#roster.entries()]) if (entry[1].identity === identity) yield entry;
   }
 
@@ -130,42 +140,38 @@ export class Connections {
     return false;
   }
 
-  /**
-   * A new socket: what is queued now is for the sockets already here (its
-   * welcome's history covers it); one still catching up gets no live events
-   * until `caughtUp`. Sends the welcome at once, ahead of anything queued.
-   */
-  add(ws: WebSocket, session: Session, welcome: Omit<WelcomeFrame, "online" | "onlineCount">, now: number): void {
-    this.#fanout.join(ws);
-    this.#backlog.start(ws);
-    if (session.catchupFrom !== undefined) this.#fanout.hold(ws);
-    writeSession(ws, session);
+  /** A new socket: its welcome goes at once; what is queued now is for those already here (the welcome covers it);
+   * one still catching up gets no live events until its catch-up ends. A shard's socket gets it through its shard. */
+  add(ws: RoomSocket, session: Session, welcome: Omit<WelcomeFrame, "online" | "onlineCount">, now: number): void {
     const first = this.#roster.add(ws, session);
-    if (!this.#trySend(ws, JSON.stringify({ ...welcome, ...this.online() } satisfies WelcomeFrame))) {
-      this.close(ws, CLOSE_CODES.internalError, "send failed");
-      return;
+    const json = JSON.stringify({ ...welcome, ...this.online() } satisfies WelcomeFrame);
+    if (ws instanceof RemoteSocket) this.#remote.welcome(ws, json, welcome.lastSeq);
+    else {
+      this.#fanout.join(ws);
+      this.#backlog.start(ws);
+      if (session.catchupFrom !== undefined) this.#fanout.hold(ws);
+      writeSession(ws, session);
+      if (!this.#trySend(ws, json)) {
+        this.close(ws, CLOSE_CODES.internalError, "send failed");
+        return;
+      }
     }
     if (first) this.#presence.change(session.name, "join", now, this.#renamedFrom(ws, session, now));
   }
 
-  /**
-   * The name this person had just before, when this join is a rename: their
-   * other name is still open (the old socket closes next) or closed moments ago.
-   */
-  #renamedFrom(ws: WebSocket, session: Session, now: number): string | undefined {
-    if (session.identity.startsWith("e:")) return undefined;
-    for (const [other, { name }] of this.sessionsOf(session.identity)) {
-      if (other !== ws && name !== session.name) return name;
-    }
-    const left = this.#lastLeft.get(session.identity);
-    this.#lastLeft.delete(session.identity);
-    return left && left.name !== session.name && now - left.at < RENAME_MS ? left.name : undefined;
+  /** The name this person had just before, when this join is a rename (see Renames). */
+  #renamedFrom(ws: RoomSocket, session: Session, now: number): string | undefined {
+    const others = [...this.sessionsOf(session.identity)].filter(([other]) => other !== ws).map(([, s]) => s.name);
+    return this.#renames.from(session.identity, session.name, others, now);
   }
 
   /** The socket's catch-up moved on (`catchupFrom` set) or ended: stored, and live events flow again at its end. */
-  catchingUp(ws: WebSocket, session: Session): void {
-    writeSession(ws, session);
-    if (session.catchupFrom === undefined) this.#fanout.release(ws);
+  catchingUp(ws: RoomSocket, session: Session): void {
+    if (ws instanceof RemoteSocket) this.#remote.catchingUp(ws, session);
+    else {
+      writeSession(ws, session);
+      if (session.catchupFrom === undefined) this.#fanout.release(ws);
+    }
   }
 
   /** The reader's report of all it has received; a claim of more than it was sent closes it. */
@@ -175,6 +181,11 @@ export class Connections {
       return;
     }
     this.#lag.received(ws, this.#backlog.behind(ws), now);
+  }
+
+  /** Queued for the shards: the next flush takes it. */
+  wake(): void {
+    this.#fanout.wake();
   }
 
   /** A frame from a client was handled (it paces flushes when the runtime holds timer ticks back). */
@@ -192,19 +203,30 @@ export class Connections {
     return this.#backlog.stalled(ws, now, STALLED_AFTER_MS, LIMITS.receivedReportChars);
   }
 
-  sendTo(ws: WebSocket, frame: BatchableFrame): void {
-    this.#fanout.sendTo(ws, frame);
+  sendTo(ws: RoomSocket, frame: BatchableFrame): void {
+    if (ws instanceof RemoteSocket) this.#remote.send(ws, { t: "to", id: ws.id, json: JSON.stringify(frame) });
+    else this.#fanout.sendTo(ws, frame);
   }
 
-  sendError(ws: WebSocket, code: ErrorCode, message: string, id?: string, retryAfterMs?: number): void {
+  sendError(ws: RoomSocket, code: ErrorCode, message: string, id?: string, retryAfterMs?: number): void {
     const frame: ErrorFrame = { type: "error", code, message };
     if (id !== undefined) frame.id = id;
     if (retryAfterMs !== undefined) frame.retryAfterMs = retryAfterMs;
     this.sendTo(ws, frame);
   }
 
-  broadcast(frame: BatchableFrame, except?: WebSocket | ReadonlySet<WebSocket>): void {
-    this.#fanout.broadcast(frame, except);
+  /** To every socket but `except`, here and on every shard; serialised once. */
+  broadcast(frame: BatchableFrame, except?: RoomSocket | ReadonlySet<RoomSocket>): void {
+    const json = JSON.stringify(frame);
+    const seq = "seq" in frame ? frame.seq : undefined;
+    this.#fanout.broadcastJson(json, seq !== undefined, except instanceof RemoteSocket ? undefined : except);
+    if (this.#remote.size === 0) return;
+    const remote = except instanceof RemoteSocket ? [except] : except instanceof Set ? except : [];
+    this.#remote.broadcast(
+      json,
+      seq,
+      [...remote].filter((ws) => ws instanceof RemoteSocket),
+    );
   }
 
   /** Tells every socket of this person why, then closes them (1008). */
@@ -216,7 +238,12 @@ export class Connections {
   }
 
   /** Sends what is queued for the socket, closes it and lets it depart. */
-  close(ws: WebSocket, code: number, reason: string): void {
+  close(ws: RoomSocket, code: number, reason: string): void {
+    if (ws instanceof RemoteSocket) {
+      this.#remote.send(ws, { t: "close", id: ws.id, code, reason });
+      this.#depart(ws);
+      return;
+    }
     this.#fanout.drainTo(ws);
     try {
       ws.close(code, reason);
@@ -226,14 +253,24 @@ export class Connections {
     this.#depart(ws);
   }
 
-  #depart(ws: WebSocket): void {
+  /** A shard's socket closed there (the client went): it leaves the room, with nothing sent. */
+  departed(ws: RemoteSocket): void {
+    this.#depart(ws);
+  }
+
+  #depart(ws: RoomSocket): void {
     // Close and error may both report one socket's end.
     if (this.#departed.has(ws)) return;
     this.#departed.add(ws);
-    this.#fanout.remove(ws);
-    this.#lag.remove(ws);
-    const removed = this.#roster.remove(ws);
-    const session = removed?.session ?? readSession(ws);
+    let session: Session | null;
+    if (ws instanceof RemoteSocket) {
+      this.#remote.remove(ws);
+      session = this.#roster.remove(ws)?.session ?? null;
+    } else {
+      this.#fanout.remove(ws);
+      this.#lag.remove(ws);
+      session = this.#roster.remove(ws)?.session ?? readSession(ws);
+    }
     if (!session) return;
     const now = Date.now();
     this.#hooks.departed(session, now);
@@ -241,9 +278,7 @@ export class Connections {
     // Renamed while this socket was still open: the join already said "renamedFrom".
     for (const [, other] of this.sessionsOf(session.identity)) if (other.name !== session.name) return;
     this.#presence.change(session.name, "leave", now);
-    if (session.identity.startsWith("e:")) return;
-    if (this.#lastLeft.size >= LAST_LEFT_MAX) this.#lastLeft.clear();
-    this.#lastLeft.set(session.identity, { name: session.name, at: now });
+    this.#renames.left(session.identity, session.name, now);
   }
 
   /** False when the socket failed, or its reader is too far behind to be sent more. */

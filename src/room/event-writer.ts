@@ -4,6 +4,7 @@ import type { InputShedding } from "./input-shedding";
 import { type MessageStore, NotStoredError, type Refused } from "./log/message-store";
 import { TOO_MANY_MESSAGE, type TooMany, type Unchanged } from "./log/reactions";
 import { REFUSED_MESSAGES } from "./log/room-changes";
+import type { RoomSocket } from "./roster";
 import type { Session } from "./session";
 import type { SlowMode } from "./slow-mode";
 import type { Traffic } from "./traffic";
@@ -44,7 +45,7 @@ export class EventWriter {
     this.#shedding = shedding;
   }
 
-  record(ws: WebSocket, session: Session, id: string, kind: WriteKind, write: () => WriteResult): void {
+  record(ws: RoomSocket, session: Session, id: string, kind: WriteKind, write: () => WriteResult): void {
     const stored = this.#store.findRetry(session.identity, id);
     if (stored) {
       this.#connections.sendTo(ws, { type: "ack", id, seq: stored.seq, ts: stored.ts });
@@ -82,7 +83,7 @@ export class EventWriter {
     this.#connections.broadcast(result, ws);
   }
 
-  #admitted(ws: WebSocket, session: Session, id: string, kind: WriteKind): boolean {
+  #admitted(ws: RoomSocket, session: Session, id: string, kind: WriteKind): boolean {
     if (kind === "moderation") return true;
     const now = Date.now();
     // One budget per person, whichever of their sockets writes.

@@ -8,6 +8,8 @@ export type FanoutTarget = {
   socketCount(): number;
   /** Runs before each flush sends anything. */
   beforeFlush(): void;
+  /** Runs at every flush, even one with nothing queued here: what else waits for the room's pace (its shards). */
+  relay?(): void;
   /** Sends one payload; false when the socket failed. */
   send(ws: WebSocket, payload: string): boolean;
   /** Called once per flush with the sockets whose send failed. */
@@ -120,13 +122,29 @@ export class Fanout {
   }
 
   /** To every socket but `except`. */
-  broadcast(frame: BatchableFrame, except?: WebSocket | ReadonlySet<WebSocket>): void {
-    this.#enqueue({ json: JSON.stringify(frame), except, logged: "seq" in frame, at: this.#now() });
+  broadcast(frame: BatchableFrame, except?: WebSocket | ReadonlySet<object>): void {
+    this.broadcastJson(JSON.stringify(frame), "seq" in frame, except);
+  }
+
+  /** A frame serialised already; `logged`: it has a seq. */
+  broadcastJson(json: string, logged: boolean, except?: WebSocket | ReadonlySet<object>): void {
+    this.#enqueue({ json, except, logged, at: this.#now() });
+  }
+
+  /** Something else waits for the next flush (the `relay` hook): one is scheduled as if a frame were queued. */
+  wake(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    this.#schedule(this.#busy ? this.#timer : this.#microtask);
   }
 
   /** To one socket, in order with the broadcasts around it. */
   sendTo(ws: WebSocket, frame: BatchableFrame): void {
-    this.#enqueue({ json: JSON.stringify(frame), only: ws, at: this.#now() });
+    this.sendJson(ws, JSON.stringify(frame));
+  }
+
+  sendJson(ws: WebSocket, json: string): void {
+    this.#enqueue({ json, only: ws, at: this.#now() });
   }
 
   #enqueue(item: Outgoing): void {
@@ -168,6 +186,7 @@ export class Fanout {
     this.#round++;
     this.#scheduled = false;
     this.#early = false;
+    this.#target.relay?.();
     if (this.#queue.length === 0) {
       this.#busy = false;
       return;

@@ -4,7 +4,7 @@
 // `at`: when it was queued, for the room's delivery lag.
 export type Outgoing = {
   json: string;
-  except?: WebSocket | ReadonlySet<WebSocket>;
+  except?: WebSocket | ReadonlySet<object>;
   only?: WebSocket;
   logged?: boolean;
   at: number;
@@ -33,8 +33,8 @@ export function sendFlush(
   const shared: string[] = [];
   const firstShared = new Array<number>(batch.length + 1);
   // The batch indices that name a socket (frames only for it, or broadcasts not for it), in order.
-  const named = new Map<WebSocket, number[]>();
-  const name = (ws: WebSocket, i: number) => {
+  const named = new Map<object, number[]>();
+  const name = (ws: object, i: number) => {
     const list = named.get(ws);
     if (list) list.push(i);
     else named.set(ws, [i]);
@@ -47,7 +47,7 @@ export function sendFlush(
       shared.push(item.json);
       if (item.logged) events++;
       if (item.except instanceof Set) for (const ws of item.except) name(ws, i);
-      else if (item.except) name(item.except as WebSocket, i);
+      else if (item.except) name(item.except, i);
     }
   }
   firstShared[batch.length] = shared.length;

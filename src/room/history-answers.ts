@@ -2,6 +2,7 @@ import { type CatchupRequest, LIMITS, type LogEvent, type OlderRequest, type Sea
 import type { Connections } from "./connections";
 import type { MessageSearch } from "./log/message-search";
 import type { MessageStore, Page } from "./log/message-store";
+import type { RoomSocket } from "./roster";
 import type { Session } from "./session";
 import type { Traffic } from "./traffic";
 
@@ -37,7 +38,7 @@ export class HistoryAnswers {
   }
 
   /** The welcome's page: the events after `since`, else the latest messages; `catchupFrom` set when more follow. */
-  welcome(ws: WebSocket, session: Session, since: number | undefined, now: number): Page<LogEvent> {
+  welcome(ws: RoomSocket, session: Session, since: number | undefined, now: number): Page<LogEvent> {
     const page = since === undefined ? this.#store.latest(LIMITS.historyOnJoin) : this.#store.after(since);
     // The first page always fits a fresh budget; it counts against what follows.
     this.#traffic.history(ws, page.bytes, now);
@@ -47,7 +48,7 @@ export class HistoryAnswers {
   }
 
   /** The next page of a catch-up; the last one releases the socket to live events. */
-  catchup(ws: WebSocket, session: Session, frame: CatchupRequest): void {
+  catchup(ws: RoomSocket, session: Session, frame: CatchupRequest): void {
     const from = session.catchupFrom;
     if (from === undefined || frame.since !== from) {
       const why =
@@ -71,21 +72,34 @@ export class HistoryAnswers {
     this.#connections.catchingUp(ws, session);
   }
 
+  /** The stored events after `after`, up to `upTo`, page by page (a shard filling a gap in its stream). */
+  between(after: number, upTo: number): LogEvent[] {
+    const events: LogEvent[] = [];
+    for (let from = after; from < upTo; ) {
+      const page = this.#store.after(from);
+      for (const event of page.items) if (event.seq <= upTo) events.push(event);
+      const last = page.items.at(-1)?.seq;
+      if (!page.more || last === undefined) break;
+      from = last;
+    }
+    return events;
+  }
+
   /** Earlier messages, for scrolling up: read through the seq index, never the whole table. */
-  older(ws: WebSocket, frame: OlderRequest): void {
+  older(ws: RoomSocket, frame: OlderRequest): void {
     const page = this.#store.before(frame.before, frame.limit);
     if (!this.#allowed(ws, page.bytes, frame.id)) return;
     this.#connections.sendTo(ws, { type: "older", id: frame.id, messages: page.items, more: page.more });
   }
 
   /** Messages matching a query, newest first: read through the search index, counted as history. */
-  search(ws: WebSocket, frame: SearchRequest): void {
+  search(ws: RoomSocket, frame: SearchRequest): void {
     const page = this.#search.search(frame.q, frame.before ?? Number.MAX_SAFE_INTEGER, frame.limit);
     if (!this.#allowed(ws, page.bytes, frame.id)) return;
     this.#connections.sendTo(ws, { type: "search", id: frame.id, messages: page.items, more: page.more });
   }
 
-  #allowed(ws: WebSocket, bytes: number, id: string): boolean {
+  #allowed(ws: RoomSocket, bytes: number, id: string): boolean {
     const taken = this.#traffic.history(ws, bytes, Date.now());
     if (taken.ok) return true;
     const why = `at most ${this.#bytesPerMinute} bytes of history a minute on one connection`;

@@ -56,7 +56,8 @@ export class Housekeeping {
     const bans = moderation.prune(now);
     store.prune(now);
     const storage = this.#ctx.storage;
-    this.#alarmSet = this.#ctx.getWebSockets().length > 0;
+    // Sockets on its shards count too: the room is not empty while they are there.
+    this.#alarmSet = this.#parts.connections.size > 0;
     if (this.#alarmSet) {
       await storage.setAlarm(now + PRUNE_EVERY_MS);
       return;

@@ -4,6 +4,8 @@ import type { Retention } from "./log/message-store";
 /** A room's settings, read once from the deployer's vars (wrangler.toml), with defaults for what is unset or bad. */
 export type RoomConfig = {
   socketLimit: number;
+  /** Most sockets one object holds: the room object itself, then each of its shards. */
+  shardSockets: number;
   /** Sockets one address may hold: never more than half of the room. */
   perAddress: number;
   nameHoldDays: number;
@@ -17,7 +19,7 @@ export type RoomConfig = {
 };
 
 export function roomConfig(env: Env): RoomConfig {
-  const socketLimit = positiveInt(env.ROOM_SOCKET_LIMIT, 5000);
+  const socketLimit = positiveInt(env.ROOM_SOCKET_LIMIT, 100_000);
   const perAddress = Math.max(1, Math.min(positiveInt(env.ROOM_SOCKETS_PER_ADDRESS, 250), Math.floor(socketLimit / 2)));
   // SPEC keeps at least 1000 messages, whatever the var says.
   const keep = Math.max(LIMITS.historyKept, positiveInt(env.HISTORY_KEEP, 10_000));
@@ -25,6 +27,7 @@ export function roomConfig(env: Env): RoomConfig {
   const idleDays = optionalPositive(env.ROOM_IDLE_DAYS);
   return {
     socketLimit,
+    shardSockets: shardSockets(env),
     perAddress,
     nameHoldDays: positiveInt(env.NAME_HOLD_DAYS, 30),
     namesPerIdentity: positiveInt(env.NAMES_PER_IDENTITY, 3),
@@ -33,6 +36,11 @@ export function roomConfig(env: Env): RoomConfig {
     retention: historyDays === undefined ? { keep } : { keep, days: historyDays },
     ...(idleDays === undefined ? {} : { idleDays }),
   };
+}
+
+/** Sockets one object holds: at most 32,768 hibernatable sockets fit one object. */
+export function shardSockets(env: Env): number {
+  return Math.min(32_768, positiveInt(env.ROOM_SHARD_SOCKETS, 2000));
 }
 
 function positiveInt(raw: string | undefined, fallback: number): number {

@@ -1,4 +1,8 @@
 import type { OnlineList, Session } from "./session";
+import { RemoteSocket } from "./shards/remote-sockets";
+
+/** A socket of the room: its own, or one a shard holds. */
+export type RoomSocket = WebSocket | RemoteSocket;
 
 /**
  * Who is in the room: each socket's session, and counts by name and by
@@ -7,13 +11,15 @@ import type { OnlineList, Session } from "./session";
  * (a Map keeps insertion order; a name that leaves and returns goes last).
  */
 export class Roster {
-  readonly #sessions = new Map<WebSocket, Session>();
-  readonly #byName = new Map<string, Set<WebSocket>>();
+  readonly #sessions = new Map<RoomSocket, Session>();
+  readonly #byName = new Map<string, Set<RoomSocket>>();
   readonly #byAddress = new Map<string, number>();
+  // The room object's own sockets (the rest are its shards').
+  readonly #local = new Set<WebSocket>();
   #online: OnlineList | null = null;
 
   /** Rebuilds the roster after a wake, in join order. */
-  static from(entries: [WebSocket, Session][]): Roster {
+  static from(entries: [RoomSocket, Session][]): Roster {
     const roster = new Roster();
     for (const [ws, session] of entries.sort(([, a], [, b]) => a.joinedAt - b.joinedAt)) roster.add(ws, session);
     return roster;
@@ -23,21 +29,27 @@ export class Roster {
     return this.#sessions.size;
   }
 
-  get(ws: WebSocket): Session | undefined {
+  /** The room object's own sockets: they are what its fan-out sends to. */
+  get localSize(): number {
+    return this.#local.size;
+  }
+
+  get(ws: RoomSocket): Session | undefined {
     return this.#sessions.get(ws);
   }
 
   sockets(): IterableIterator<WebSocket> {
-    return this.#sessions.keys();
+    return this.#local.values();
   }
 
-  entries(): IterableIterator<[WebSocket, Session]> {
+  entries(): IterableIterator<[RoomSocket, Session]> {
     return this.#sessions.entries();
   }
 
   /** Adds a socket; true when it is its name's first. */
-  add(ws: WebSocket, session: Session): boolean {
+  add(ws: RoomSocket, session: Session): boolean {
     this.#sessions.set(ws, session);
+    if (!(ws instanceof RemoteSocket)) this.#local.add(ws);
     this.#online = null;
     bump(this.#byAddress, session.address, 1);
     const sockets = this.#byName.get(session.name);
@@ -47,10 +59,11 @@ export class Roster {
   }
 
   /** Removes a socket; its session, and whether it was its name's last. */
-  remove(ws: WebSocket): { session: Session; last: boolean } | null {
+  remove(ws: RoomSocket): { session: Session; last: boolean } | null {
     const session = this.#sessions.get(ws);
     if (!session) return null;
     this.#sessions.delete(ws);
+    if (!(ws instanceof RemoteSocket)) this.#local.delete(ws);
     this.#online = null;
     bump(this.#byAddress, session.address, -1);
     const sockets = this.#byName.get(session.name);
@@ -64,7 +77,7 @@ export class Roster {
   }
 
   /** The sockets of whoever goes by `name`. */
-  socketsOf(name: string): ReadonlySet<WebSocket> {
+  socketsOf(name: string): ReadonlySet<RoomSocket> {
     return this.#byName.get(name) ?? new Set();
   }
 

@@ -28,6 +28,19 @@ export function readSession(ws: WebSocket): Session | null {
   } catch {
     return null;
   }
+  return parseSession(value);
+}
+
+/** A session stored as JSON (a shard's socket, in the room's storage), or null when malformed. */
+export function readStoredSession(json: string): Session | null {
+  try {
+    return parseSession(JSON.parse(json));
+  } catch {
+    return null;
+  }
+}
+
+function parseSession(value: unknown): Session | null {
   if (typeof value !== "object" || value === null) return null;
   const { name, joinedAt, address, catchupFrom, identity, skeleton, role, roleUntil } = value as Record<
     string,

@@ -22,7 +22,7 @@ export type FrameVerdict = TakeResult | { ok: false; flooding: true };
  * without harm, since these only limit and never decide.
  */
 export class Traffic {
-  readonly #sockets = new WeakMap<WebSocket, SocketTraffic>();
+  readonly #sockets = new WeakMap<object, SocketTraffic>();
   readonly #people = new Map<string, TokenBucket>();
   readonly #historyBytesPerMinute: number;
 
@@ -54,7 +54,7 @@ export class Traffic {
   }
 
   /** History of `bytes` about to be sent to this socket. */
-  history(ws: WebSocket, bytes: number, now: number): TakeResult {
+  history(ws: object, bytes: number, now: number): TakeResult {
     return this.#socket(ws, now).history.take(now, bytes);
   }
 
@@ -68,7 +68,7 @@ export class Traffic {
     for (const [identity, bucket] of this.#people) if (bucket.isFull(now)) this.#people.delete(identity);
   }
 
-  #socket(ws: WebSocket, now: number): SocketTraffic {
+  #socket(ws: object, now: number): SocketTraffic {
     let traffic = this.#sockets.get(ws);
     if (!traffic) {
       const historyBytes = this.#historyBytesPerMinute;

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import { timingSafeEqual } from "hono/utils/buffer";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { RoomRefusal } from "../room";
+import { type RoomRefusal, SHARD_FULL_HEADER, SHARD_HEADER, shardName } from "../room";
 import { canonicalRoom, type Joiner, joinerUrl, parseAdminAction, parseSince } from "../shared";
 import { addressKey } from "./address";
 import { issueDeviceKey } from "./device-key";
@@ -83,9 +83,7 @@ app.get("/api/rooms/:room/ws", async (c) => {
   // The room accepts the socket itself (hibernatable), so pass the raw upgrade on, without the
   // client's compression offer: chat frames are small, and deflating each once per recipient cost
   // Parley ~20% of its throughput and 215-310 KiB a socket (docs/benchmarks.md).
-  const upgrade = new Request(joinerUrl(joiner), c.req.raw);
-  upgrade.headers.delete("Sec-WebSocket-Extensions");
-  const response = await stub.fetch(upgrade);
+  const response = await placeSocket(c.env, joiner, c.req.raw);
   if (response.status !== 101 || !response.webSocket) return response;
   // An empty Sec-WebSocket-Extensions on the 101 declines permessage-deflate (workerd's
   // web_socket_compression flag). `wrangler dev`'s own proxy negotiates it anyway.
@@ -95,6 +93,32 @@ app.get("/api/rooms/:room/ws", async (c) => {
     headers: { "Sec-WebSocket-Extensions": "" },
   });
 });
+
+// A shard found full (another worker filled its last place) sends the upgrade back to the room this many times.
+const PLACEMENT_TRIES = 3;
+
+/**
+ * Hands the upgrade to the room object, which accepts it itself while it holds
+ * fewer than `ROOM_SHARD_SOCKETS` (a small room: one hop, as ever), or names
+ * the shard it goes to: the worker keeps no map of shards, so it is never stale.
+ */
+async function placeSocket(env: Env, joiner: Joiner, raw: Request): Promise<Response> {
+  const upgrade = (url: URL) => {
+    const request = new Request(url, raw);
+    request.headers.delete("Sec-WebSocket-Extensions");
+    return request;
+  };
+  const room = env.ROOMS.getByName(joiner.room);
+  for (let attempt = 1; ; attempt++) {
+    const response = await room.fetch(upgrade(joinerUrl(joiner)));
+    const shard = response.headers.get(SHARD_HEADER);
+    if (response.status !== 307 || shard === null) return response;
+    const url = joinerUrl(joiner);
+    url.searchParams.set("shard", shard);
+    const placed = await env.ROOM_SHARDS.getByName(shardName(joiner.room, Number(shard))).fetch(upgrade(url));
+    if (!placed.headers.has(SHARD_FULL_HEADER) || attempt >= PLACEMENT_TRIES) return placed;
+  }
+}
 
 const REFUSAL_STATUS = {
   name_taken: 409,

@@ -114,6 +114,7 @@ describe("bad upgrade requests get a JSON error and let no one in", () => {
       online: [],
       onlineCount: 0,
       lastSeq: 0,
+      shards: 0,
     });
   });
 

@@ -20,7 +20,7 @@ describe("no storage for nothing", () => {
   it("reads an unknown room without writing anything", async () => {
     const room = freshRoom();
     const response = await request(`/api/rooms/${room}`);
-    expect(await response.json()).toEqual({ room, online: [], onlineCount: 0, lastSeq: 0 });
+    expect(await response.json()).toEqual({ room, online: [], onlineCount: 0, lastSeq: 0, shards: 0 });
     expect(await footprint(room)).toEqual({ tables: [], alarm: null });
   });
 

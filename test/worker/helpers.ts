@@ -33,7 +33,7 @@ export function freshIp(): string {
 /** The room as `GET /api/rooms/<room>` describes it. */
 export async function roomInfo(
   room: string,
-): Promise<{ room: string; online: string[]; onlineCount: number; lastSeq: number }> {
+): Promise<{ room: string; online: string[]; onlineCount: number; lastSeq: number; shards: number }> {
   return (await request(`/api/rooms/${room}`)).json();
 }
 

@@ -21,6 +21,7 @@ describe("hibernation", () => {
       online: ["alice", "bob"],
       onlineCount: 2,
       lastSeq: 2,
+      shards: 0,
     });
 
     const carol = await join(room, "carol");

@@ -6,7 +6,8 @@ const vars = (over: Partial<Env>) => ({ ...over }) as Env;
 describe("a room's settings from the deployer's vars", () => {
   it("uses the defaults for vars left unset, empty or not numbers", () => {
     expect(roomConfig(vars({ ROOM_SOCKET_LIMIT: "lots", HISTORY_DAYS: "", ROOM_IDLE_DAYS: " " }))).toEqual({
-      socketLimit: 5000,
+      socketLimit: 100_000,
+      shardSockets: 2000,
       perAddress: 250,
       nameHoldDays: 30,
       namesPerIdentity: 3,

@@ -25,12 +25,12 @@ describe("HTTP routes", () => {
   it("describes a room: who is online and its last seq", async () => {
     const room = freshRoom();
     const empty = await request(`/api/rooms/${room}`);
-    expect(await empty.json()).toEqual({ room, online: [], onlineCount: 0, lastSeq: 0 });
+    expect(await empty.json()).toEqual({ room, online: [], onlineCount: 0, lastSeq: 0, shards: 0 });
     const alice = await join(room, "alice");
     await join(room, "bob");
     await say(alice, "hi");
     const busy = await request(`/api/rooms/${room.toUpperCase()}`);
-    expect(await busy.json()).toEqual({ room, online: ["alice", "bob"], onlineCount: 2, lastSeq: 1 });
+    expect(await busy.json()).toEqual({ room, online: ["alice", "bob"], onlineCount: 2, lastSeq: 1, shards: 0 });
   });
 
   it.each([

@@ -141,8 +141,8 @@ describe("search", () => {
     const found = await runInDurableObject(env.ROOMS.getByName(room), (_r, state) => {
       const { sql } = state.storage;
       new MessageStore(state.storage).append("d:a", "a", "m1", "written before search existed", Date.now());
-      // Back to version 5, as an older Parley left it, with its message (step 7's moderation tables gone too).
-      sql.exec(`DROP TABLE moderators; ALTER TABLE events DROP COLUMN amount;
+      // Back to version 5, as an older Parley left it, with its message (steps 7 and 8's tables gone too).
+      sql.exec(`DROP TABLE moderators; DROP TABLE shard_sockets; ALTER TABLE events DROP COLUMN amount;
         DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_delete; DROP TRIGGER messages_fts_update;
         DROP TABLE messages_fts; DROP INDEX events_reactions; ALTER TABLE messages DROP COLUMN reply_to;
         UPDATE meta SET value = 5 WHERE key = 'schema_version'`);

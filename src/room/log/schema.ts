@@ -91,6 +91,13 @@ const STEPS: readonly string[] = [
      name TEXT NOT NULL,
      ts INTEGER NOT NULL
    )`,
+  // 8: rooms of any size: the sockets the room's shards hold, so a room object that restarts knows them.
+  `CREATE TABLE shard_sockets (
+    shard INTEGER NOT NULL,
+    id INTEGER NOT NULL,
+    session TEXT NOT NULL,
+    PRIMARY KEY (shard, id)
+  )`,
 ];
 
 // What is known of each storage in this object's life: only this object writes to it, so an
