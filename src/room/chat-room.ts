@@ -20,6 +20,7 @@ import { EventWriter } from "./event-writer";
 import { HistoryAnswers } from "./history-answers";
 import { Housekeeping } from "./housekeeping";
 import { InputShedding } from "./input-shedding";
+import { latestSpeakers } from "./log/latest-speakers";
 import { MessageSearch } from "./log/message-search";
 import { MessageStore } from "./log/message-store";
 import { Moderation } from "./log/moderation";
@@ -35,8 +36,7 @@ import { Traffic } from "./traffic";
 export type { RoomRefusal } from "./admission";
 export type RoomInfo = OnlineList & { lastSeq: number };
 
-// Close codes the runtime reports but a socket may not send.
-const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
+const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]); // the runtime reports them; a socket may not send them
 const TOO_MANY_FRAMES = `too many frames: at most ${LIMITS.rateBurst} at once and ${LIMITS.ratePerSecond} per second`;
 
 /**
@@ -64,8 +64,7 @@ export class ChatRoom extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    // Answered by the runtime without waking the object.
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong")); // answered without waking us
     const config = roomConfig(env);
     const { sql } = ctx.storage;
     this.#store = new MessageStore(ctx.storage, config.retention);
@@ -79,6 +78,7 @@ export class ChatRoom extends DurableObject<Env> {
       restored: (session) => this.#names.use(session.identity, session.name, session.skeleton),
       departed: (session, now) => this.#departed(session, now),
       flushed: (events) => this.#shedding.delivered(events, Date.now()),
+      speakers: () => latestSpeakers(sql),
     });
     const connections = this.#connections;
     const [moderation, names, members, rules] = [this.#moderation, this.#names, this.#members, this.#rules];

@@ -10,6 +10,7 @@ import { Backlog } from "./backlog";
 import { DeliveryLag } from "./delivery-lag";
 import { Fanout } from "./fanout";
 import { PresenceNews } from "./presence";
+import { RecentSpeakers } from "./recent-speakers";
 import { Roster } from "./roster";
 import { type OnlineList, readSession, type Session, writeSession } from "./session";
 
@@ -19,6 +20,8 @@ import { type OnlineList, readSession, type Session, writeSession } from "./sess
 const PRESENCE_WINDOW_MS = 100;
 const PRESENCE_WINDOW_MS_PER_SOCKET = 1;
 const PRESENCE_WINDOW_MAX_MS = 1000;
+// Who spoke last is listed first when not everyone fits: this many speakers are kept.
+const SPEAKERS_KEPT = 4 * LIMITS.onlineListMax;
 // A reader that reports but has been silent this long with a report's worth unread has stopped reading.
 const STALLED_AFTER_MS = LIMITS.idleTimeoutMs / 2;
 
@@ -29,6 +32,8 @@ export type ConnectionHooks = {
   departed(session: Session, now: number): void;
   /** A flush delivered this many events with a seq. */
   flushed(events: number): void;
+  /** Who wrote the latest stored messages, most recent first (asked at most once per wake). */
+  speakers(): string[];
 };
 
 // A join this soon after the same person left under another name is a rename.
@@ -51,6 +56,7 @@ export class Connections {
   readonly #backlog = new Backlog(LIMITS.backlogCharsMax, 4 * LIMITS.backlogCharsMax);
   readonly #lag = new DeliveryLag({ reportMs: LIMITS.receivedReportMs, forgetAfterMs: LIMITS.idleTimeoutMs });
   readonly #presence: PresenceNews;
+  readonly #speakers: RecentSpeakers;
   readonly #departed = new WeakSet<WebSocket>();
   /** Who left last under which name, for a moment: a join right after under another name is a rename. */
   readonly #lastLeft = new Map<string, { name: string; at: number }>();
@@ -89,16 +95,27 @@ export class Connections {
       if (session.catchupFrom !== undefined) this.#fanout.hold(ws);
     }
     this.#roster = Roster.from(open);
+    this.#speakers = new RecentSpeakers(() => hooks.speakers(), SPEAKERS_KEPT);
     this.#presence = new PresenceNews(
-      () =>
-        Math.min(
-          PRESENCE_WINDOW_MAX_MS,
-          Math.max(PRESENCE_WINDOW_MS, this.#roster.size * PRESENCE_WINDOW_MS_PER_SOCKET),
-        ),
-      () => this.online(),
-      // Nobody is told of their own coming and going (a merged crowd's frame goes to all).
-      (frames) => {
-        for (const frame of frames) this.broadcast(frame, frame.names ? undefined : this.#roster.socketsOf(frame.name));
+      {
+        online: () => this.online(),
+        count: () => this.#roster.people,
+        // Nobody is told of their own coming and going (a merged crowd's frame and a count go to all).
+        emit: (frames) => {
+          for (const frame of frames) {
+            const own = frame.event === "count" || frame.names ? undefined : this.#roster.socketsOf(frame.name);
+            this.broadcast(frame, own);
+          }
+        },
+      },
+      {
+        windowMs: () =>
+          Math.min(
+            PRESENCE_WINDOW_MAX_MS,
+            Math.max(PRESENCE_WINDOW_MS, this.#roster.size * PRESENCE_WINDOW_MS_PER_SOCKET),
+          ),
+        listMax: LIMITS.onlineListMax,
+        countMs: LIMITS.presenceCountMs,
       },
     );
   }
@@ -116,8 +133,15 @@ export class Connections {
     return this.#roster.get(ws) ?? readSession(ws);
   }
 
+  /** Everyone while all fit in the list; else those who spoke last first (SPEC). */
   online(): OnlineList {
-    return this.#roster.online(LIMITS.onlineListMax);
+    return this.#roster.online(LIMITS.onlineListMax, () => this.#speakers.newestFirst());
+  }
+
+  /** Someone's message was stored: they are now the last to have spoken. */
+  spoke(name: string): void {
+    this.#speakers.spoke(name);
+    if (this.#roster.people > LIMITS.onlineListMax) this.#roster.reorder();
   }
 
   /** A person's sessions, one per open socket. */
