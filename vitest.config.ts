@@ -63,6 +63,11 @@ export default defineConfig({
         test: { name: "worker-shards", include: ["test/worker-shards/**/*.test.ts"], testTimeout: 30_000 },
       },
       {
+        // A room past SPEC's 500 online (presence as a count): production's room caps, real sockets.
+        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+        test: { name: "worker-crowd", include: ["test/worker-crowd/**/*.test.ts"], testTimeout: 120_000 },
+      },
+      {
         // Plain Node: logic that needs no runtime (the page's connection, with a fake socket and fake timers).
         test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
       },

@@ -19,6 +19,7 @@ import { FrameDispatch } from "./frame-dispatch";
 import { HistoryAnswers } from "./history-answers";
 import { Housekeeping } from "./housekeeping";
 import { InputShedding } from "./input-shedding";
+import { latestSpeakers } from "./log/latest-speakers";
 import { MessageSearch } from "./log/message-search";
 import { MessageStore } from "./log/message-store";
 import { Moderation } from "./log/moderation";
@@ -37,8 +38,7 @@ import { Traffic } from "./traffic";
 export type { RoomRefusal } from "./admission";
 export type RoomInfo = OnlineList & { lastSeq: number; shards: number };
 
-// Close codes the runtime reports but a socket may not send.
-const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
+const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]); // the runtime reports them; a socket may not send them
 const TOO_MANY_FRAMES = `too many frames: at most ${LIMITS.rateBurst} at once and ${LIMITS.ratePerSecond} per second`;
 
 /**
@@ -69,8 +69,7 @@ export class ChatRoom extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    // Answered by the runtime without waking the object.
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong")); // answered without waking us
     const config = roomConfig(env);
     this.#config = config;
     const { sql } = ctx.storage;
@@ -87,6 +86,7 @@ export class ChatRoom extends DurableObject<Env> {
       restored: (session) => this.#names.use(session.identity, session.name, session.skeleton),
       departed: (session, now) => this.#departed(session, now),
       flushed: (events) => this.#shedding.delivered(events, Date.now()),
+      speakers: () => latestSpeakers(sql),
     });
     const connections = this.#connections;
     const [moderation, names, members, rules] = [this.#moderation, this.#names, this.#members, this.#rules];

@@ -9,18 +9,11 @@ import {
 import { Backlog } from "./backlog";
 import { DeliveryLag } from "./delivery-lag";
 import { Fanout } from "./fanout";
-import { PresenceNews } from "./presence";
-import { Renames } from "./renames";
+import { RoomPresence } from "./room-presence";
 import { type RoomSocket, Roster } from "./roster";
 import { type OnlineList, readSession, type Session, writeSession } from "./session";
 import { RemoteSocket, type RemoteSockets } from "./shards/remote-sockets";
 
-// Presence news within this long of the last are merged (a crowd joining); each news goes to
-// everyone, so a bigger room merges over a longer window (1 ms a socket, up to 1 s): a crowd's
-// joins then cost O(N) sends in all, not O(N) per 100 ms.
-const PRESENCE_WINDOW_MS = 100;
-const PRESENCE_WINDOW_MS_PER_SOCKET = 1;
-const PRESENCE_WINDOW_MAX_MS = 1000;
 // A reader that reports but has been silent this long with a report's worth unread has stopped reading.
 const STALLED_AFTER_MS = LIMITS.idleTimeoutMs / 2;
 
@@ -31,6 +24,8 @@ export type ConnectionHooks = {
   departed(session: Session, now: number): void;
   /** A flush delivered this many events with a seq. */
   flushed(events: number): void;
+  /** Who wrote the latest stored messages, most recent first (asked at most once per wake). */
+  speakers(): string[];
 };
 
 /**
@@ -49,10 +44,9 @@ export class Connections {
   readonly #fanout: Fanout;
   readonly #backlog = new Backlog(LIMITS.backlogCharsMax, 4 * LIMITS.backlogCharsMax);
   readonly #lag = new DeliveryLag({ reportMs: LIMITS.receivedReportMs, forgetAfterMs: LIMITS.idleTimeoutMs });
-  readonly #presence: PresenceNews;
+  readonly #presence: RoomPresence;
   readonly #departed = new WeakSet<RoomSocket>();
   readonly #remote: RemoteSockets;
-  readonly #renames = new Renames();
   // Sockets whose reader fell too far behind: closed with 1013 once the flush is done.
   readonly #behind = new WeakSet<WebSocket>();
 
@@ -94,17 +88,10 @@ export class Connections {
       hooks.restored(socket.session);
     }
     this.#roster = Roster.from(open);
-    this.#presence = new PresenceNews(
-      () =>
-        Math.min(
-          PRESENCE_WINDOW_MAX_MS,
-          Math.max(PRESENCE_WINDOW_MS, this.#roster.size * PRESENCE_WINDOW_MS_PER_SOCKET),
-        ),
-      () => this.online(),
-      // Nobody is told of their own coming and going (a merged crowd's frame goes to all).
-      (frames) => {
-        for (const frame of frames) this.broadcast(frame, frame.names ? undefined : this.#roster.socketsOf(frame.name));
-      },
+    this.#presence = new RoomPresence(
+      this.#roster,
+      () => hooks.speakers(),
+      (frame, except) => this.broadcast(frame, except),
     );
   }
 
@@ -127,7 +114,12 @@ export class Connections {
   }
 
   online(): OnlineList {
-    return this.#roster.online(LIMITS.onlineListMax);
+    return this.#presence.online();
+  }
+
+  /** Someone's message was stored: they are now the last to have spoken. */
+  spoke(name: string): void {
+    this.#presence.spoke(name);
   }
 
   /** A person's sessions, one per open socket. */
@@ -156,13 +148,9 @@ export class Connections {
         return;
       }
     }
-    if (first) this.#presence.change(session.name, "join", now, this.#renamedFrom(ws, session, now));
-  }
-
-  /** The name this person had just before, when this join is a rename (see Renames). */
-  #renamedFrom(ws: RoomSocket, session: Session, now: number): string | undefined {
+    if (!first) return;
     const others = [...this.sessionsOf(session.identity)].filter(([other]) => other !== ws).map(([, s]) => s.name);
-    return this.#renames.from(session.identity, session.name, others, now);
+    this.#presence.joined(session, others, now);
   }
 
   /** The socket's catch-up moved on (`catchupFrom` set) or ended: stored, and live events flow again at its end. */
@@ -277,8 +265,7 @@ export class Connections {
     if (this.#roster.isOnline(session.name)) return;
     // Renamed while this socket was still open: the join already said "renamedFrom".
     for (const [, other] of this.sessionsOf(session.identity)) if (other.name !== session.name) return;
-    this.#presence.change(session.name, "leave", now);
-    this.#renames.left(session.identity, session.name, now);
+    this.#presence.left(session, now);
   }
 
   /** False when the socket failed, or its reader is too far behind to be sent more. */

@@ -81,6 +81,7 @@ export class EventWriter {
     // Stored already; the output gate holds these until the write is durable.
     this.#connections.sendTo(ws, { type: "ack", id, seq: result.seq, ts: result.ts });
     this.#connections.broadcast(result, ws);
+    if (result.type === "message") this.#connections.spoke(result.name);
   }
 
   #admitted(ws: RoomSocket, session: Session, id: string, kind: WriteKind): boolean {

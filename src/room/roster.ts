@@ -8,7 +8,8 @@ export type RoomSocket = WebSocket | RemoteSocket;
  * Who is in the room: each socket's session, and counts by name and by
  * address kept as sockets come and go, so a join costs the same in a room of
  * five or of five thousand. Names are listed in the order their person joined
- * (a Map keeps insertion order; a name that leaves and returns goes last).
+ * (a Map keeps insertion order; a name that leaves and returns goes last); when
+ * not all fit, those asked first (who spoke last) go first.
  */
 export class Roster {
   readonly #sessions = new Map<RoomSocket, Session>();
@@ -32,6 +33,11 @@ export class Roster {
   /** The room object's own sockets: they are what its fan-out sends to. */
   get localSize(): number {
     return this.#local.size;
+  }
+
+  /** People online: distinct names. */
+  get people(): number {
+    return this.#byName.size;
   }
 
   get(ws: RoomSocket): Session | undefined {
@@ -85,16 +91,34 @@ export class Roster {
     return this.#byAddress.get(address) ?? 0;
   }
 
-  /** Distinct names in join order, at most `max` listed, all counted; computed once per change. */
-  online(max: number): OnlineList {
+  /**
+   * Distinct names, at most `max` listed, all counted; computed once per change.
+   * All in join order when all fit; else `first` (those online among them, in
+   * its order), then join order for the rest.
+   */
+  online(max: number, first: () => Iterable<string> = () => []): OnlineList {
     if (this.#online) return this.#online;
-    const online: string[] = [];
-    for (const name of this.#byName.keys()) {
-      if (online.length === max) break;
-      online.push(name);
-    }
+    const online = this.#byName.size <= max ? [...this.#byName.keys()] : this.#firstOf(max, first());
     this.#online = { online, onlineCount: this.#byName.size };
     return this.#online;
+  }
+
+  /** The list's order changed (someone spoke): it is computed again when next asked. */
+  reorder(): void {
+    this.#online = null;
+  }
+
+  #firstOf(max: number, first: Iterable<string>): string[] {
+    const listed = new Set<string>();
+    for (const name of first) {
+      if (listed.size === max) return [...listed];
+      if (this.#byName.has(name)) listed.add(name);
+    }
+    for (const name of this.#byName.keys()) {
+      if (listed.size === max) break;
+      listed.add(name);
+    }
+    return [...listed];
   }
 }
 

@@ -1,6 +1,6 @@
-import type { Page } from "playwright-core";
+import type { Page, WebSocketRoute } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { openRoom, sendMessage, WAIT_MS, waitForMessage, waitForStatus } from "../support/browser";
+import { confirmName, openRoom, sendMessage, WAIT_MS, waitForMessage, waitForStatus } from "../support/browser";
 import { browserSuite } from "../support/browser-suite";
 
 const suite = browserSuite("presence");
@@ -59,6 +59,63 @@ describe("presence that tells the truth", () => {
     await sendMessage(alice, "and more");
     // One at a time: the second waits its turn, then replaces the first.
     await expect.poll(() => announcer.textContent(), { timeout: WAIT_MS }).toBe("Alice: and more");
+    expect(problems.take()).toEqual([]);
+  });
+});
+
+describe("presence in a room of more than 500", () => {
+  it("shows the room's count, keeps the names it was given, and writes no join or leave lines", async () => {
+    // A stand-in room (Playwright's WebSocket routing): 500 sockets of real people are not needed to show the page.
+    const { page } = await person("alice");
+    const sockets: WebSocketRoute[] = [];
+    await page.routeWebSocket(
+      (url) => url.pathname.endsWith("/ws"),
+      (ws) => {
+        sockets.push(ws);
+        ws.onMessage((message) => {
+          if (message === "ping") ws.send("pong");
+        });
+      },
+    );
+    const room = `big-${crypto.randomUUID()}`;
+    const welcome = (online: string[], onlineCount: number) =>
+      JSON.stringify({
+        type: "welcome",
+        room,
+        name: "Alice",
+        online,
+        onlineCount,
+        history: [],
+        lastSeq: 0,
+        more: false,
+        role: "member",
+        moderators: [],
+        slowSeconds: 0,
+        locked: false,
+      });
+    await page.goto(`${suite.server.url}/${room}?name=Alice`);
+    await confirmName(page);
+    await expect.poll(() => sockets.length, { timeout: WAIT_MS }).toBe(1);
+    sockets[0]?.send(welcome(["Bob", "Cy", "Di"], 600));
+    await waitForStatus(page, "Connected");
+    const title = () => page.locator(".people-title").textContent();
+    const listed = () => page.getByRole("list", { name: "Online" }).getByRole("listitem").allTextContents();
+    await expect.poll(title, { timeout: WAIT_MS }).toBe("Online 600");
+    // The room listed some (Alice not among them): she is shown, then the rest are counted.
+    expect(await listed()).toEqual(["Alice", "Bob", "Cy", "Di", "and 596 more"]);
+
+    sockets[0]?.send(JSON.stringify({ type: "presence", event: "count", onlineCount: 612 }));
+    await expect.poll(title, { timeout: WAIT_MS }).toBe("Online 612");
+    expect(await listed()).toEqual(["Alice", "Bob", "Cy", "Di", "and 608 more"]);
+
+    // A reconnect lists others (who spoke since): they were there, unlisted, and did not just join.
+    sockets[0]?.close();
+    await expect.poll(() => sockets.length, { timeout: WAIT_MS }).toBe(2);
+    sockets[1]?.send(welcome(["Eve", "Bob"], 605));
+    await expect.poll(title, { timeout: WAIT_MS }).toBe("Online 605");
+    expect(await listed()).toEqual(["Alice", "Eve", "Bob", "and 602 more"]);
+    await page.waitForTimeout(2_500); // longer than a join takes to settle into a line
+    expect(await presenceLines(page)).toEqual([]);
     expect(problems.take()).toEqual([]);
   });
 });

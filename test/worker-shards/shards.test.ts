@@ -133,7 +133,8 @@ describe("a room spread over shards", () => {
     const room = freshRoom();
     const clients = await crowd(room, 11);
     const late = await join(room, "late");
-    const about = (f: { name: string; names?: string[] }) => (f.names ?? [f.name]).includes("late");
+    const about = (f: ServerMessage) =>
+      f.type === "presence" && f.event !== "count" && (f.names ?? [f.name]).includes("late");
     for (const c of clients) await c.next("presence", (f) => about(f) && f.event === "join");
     late.close();
     await (clients[0] as TestClient).next("presence", (f) => about(f) && f.event === "leave");

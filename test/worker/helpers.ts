@@ -4,6 +4,8 @@ import { MessageStore } from "../../src/room/log/message-store";
 import {
   type ClientMessage,
   type LogEvent,
+  type PresenceChangeFrame,
+  type PresenceFrame,
   parseServerMessage,
   type ServerMessage,
   unbatch,
@@ -45,6 +47,8 @@ export async function lastSeq(room: string): Promise<number> {
 export function upgrade(path: string, headers: Record<string, string> = {}): Promise<Response> {
   return request(path, { headers: { Upgrade: "websocket", "CF-Connecting-IP": freshIp(), ...headers } });
 }
+
+const isChange = (f: PresenceFrame): f is PresenceChangeFrame => f.event !== "count";
 
 type Waiter = { match: (f: ServerMessage) => boolean; resolve: (f: ServerMessage) => void };
 
@@ -133,6 +137,16 @@ export class TestClient {
 
   of<T extends ServerMessage["type"]>(type: T): Extract<ServerMessage, { type: T }>[] {
     return this.frames.filter((f): f is Extract<ServerMessage, { type: T }> => f.type === type);
+  }
+
+  /** The join and leave news received (presence frames but counts). */
+  changes(): PresenceChangeFrame[] {
+    return this.of("presence").filter(isChange);
+  }
+
+  /** The first join or leave news, already received or still to come, matching `match`. */
+  async nextChange(match: (f: PresenceChangeFrame) => boolean = () => true, after = 0): Promise<PresenceChangeFrame> {
+    return (await this.next("presence", (f) => isChange(f) && match(f), after)) as PresenceChangeFrame;
   }
 
   closed(): Promise<CloseEvent> {

@@ -30,7 +30,7 @@ describe("hibernation", () => {
       "before",
       "after",
     ]);
-    expect(await alice.next("presence", (p) => p.name === "carol")).toMatchObject({ event: "join" });
+    expect(await alice.nextChange((p) => p.name === "carol")).toMatchObject({ event: "join" });
   });
 
   it("recognises a resent id after eviction", async () => {
@@ -48,6 +48,6 @@ describe("hibernation", () => {
     const bob = await join(room, "bob");
     await evictDurableObject(env.ROOMS.getByName(room), { webSockets: "hibernate" });
     bob.close();
-    expect(await alice.next("presence", (p) => p.event === "leave")).toMatchObject({ name: "bob", online: ["alice"] });
+    expect(await alice.nextChange((p) => p.event === "leave")).toMatchObject({ name: "bob", online: ["alice"] });
   });
 });

@@ -58,7 +58,7 @@ describe("device identity", () => {
     });
     // Nobody saw a second Alice, and Alice's messages stay hers alone.
     await settle();
-    expect(bob.of("presence").filter((p) => p.name === "Alice")).toEqual([]);
+    expect(bob.changes().filter((p) => p.name === "Alice")).toEqual([]);
     await say(alice, "still me");
     await bob.next("message");
     expect(seenNames(bob)).toEqual(["Alice"]);

@@ -51,7 +51,7 @@ describe("per-connection rate limit", () => {
     const bystander = await join(room, "bystander");
     for (let i = 0; i < LIMITS.rateBurst + LIMITS.floodCloseAfter + 5; i++) flooder.send({ type: "typing" });
     expect((await flooder.closed()).code).toBe(1008);
-    expect(await bystander.next("presence", (p) => p.event === "leave")).toMatchObject({ name: "flooder" });
+    expect(await bystander.nextChange((p) => p.event === "leave")).toMatchObject({ name: "flooder" });
     // The burst, and what refilled while the flood lasted.
     expect(bystander.of("typing").length).toBeLessThanOrEqual(LIMITS.rateBurst + LIMITS.ratePerSecond);
   });
@@ -106,9 +106,9 @@ describe("room capacity", () => {
     expect(refused.code).toBe(1013);
     expect(refused.error).toMatchObject({ type: "error", code: "room_full" });
     // Nobody saw the refused person join; a leave frees a place.
-    expect(people[0]?.of("presence").some((p) => p.name === "late")).toBe(false);
+    expect(people[0]?.changes().some((p) => p.name === "late")).toBe(false);
     people[1]?.close();
-    await people[0]?.next("presence", (p) => p.event === "leave");
+    await people[0]?.nextChange((p) => p.event === "leave");
     expect((await join(room, "late")).of("welcome")[0]?.onlineCount).toBe(limit);
   });
 });
@@ -126,7 +126,7 @@ describe("sockets per address in a room", () => {
     // Another address still gets in, and a freed place can be taken again.
     expect((await join(room, "someone else")).of("welcome")).toHaveLength(1);
     fromOneAddress[0]?.close();
-    await fromOneAddress[1]?.next("presence", (p) => p.event === "leave" && p.name === "p0");
+    await fromOneAddress[1]?.nextChange((p) => p.event === "leave" && p.name === "p0");
     expect((await joinFrom(room, "back", ip)).of("welcome")).toHaveLength(1);
   });
 });
@@ -163,7 +163,7 @@ describe("dead sockets", () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(await prune(Date.now() + LIMITS.idleTimeoutMs - 500)).toBe(1);
     expect((await ghost.closed()).code).toBe(1001);
-    expect(await alice.next("presence", (p) => p.event === "leave")).toMatchObject({
+    expect(await alice.nextChange((p) => p.event === "leave")).toMatchObject({
       name: "ghost",
       online: ["alice"],
     });

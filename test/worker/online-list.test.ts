@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { RecentSpeakers } from "../../src/room/recent-speakers";
 import { Roster } from "../../src/room/roster";
 import type { Session } from "../../src/room/session";
 import { LIMITS } from "../../src/shared/protocol";
@@ -24,13 +25,46 @@ describe("the online list", () => {
     expect(roster.online(LIMITS.onlineListMax)).toEqual({ online: ["alice", "bob"], onlineCount: 2 });
   });
 
-  it("caps the names sent in frames but counts everyone", () => {
+  it("caps the names sent in frames at SPEC's 500 but counts everyone", () => {
+    expect(LIMITS.onlineListMax).toBe(500);
     const roster = new Roster();
-    for (let i = 0; i < 250; i++) roster.add(socket(), session(`p${i}`, i));
+    for (let i = 0; i < 501; i++) roster.add(socket(), session(`p${i}`, i));
     const { online, onlineCount } = roster.online(LIMITS.onlineListMax);
-    expect(online).toHaveLength(LIMITS.onlineListMax);
+    expect(online).toHaveLength(500);
     expect(online[0]).toBe("p0");
-    expect(onlineCount).toBe(250);
+    expect(onlineCount).toBe(501);
+  });
+
+  it("lists who spoke last first when not everyone fits, then the rest in join order", () => {
+    const roster = new Roster();
+    for (let i = 0; i < 6; i++) roster.add(socket(), session(`p${i}`, i));
+    // p9 spoke but is gone; p4 spoke after p2.
+    expect(roster.online(4, () => ["p4", "p9", "p2"]).online).toEqual(["p4", "p2", "p0", "p1"]);
+    roster.reorder();
+    expect(roster.online(4, () => ["p5", "p4", "p3", "p2", "p1"]).online).toEqual(["p5", "p4", "p3", "p2"]);
+    // Everyone fits: join order, whoever spoke.
+    expect(roster.online(6, () => ["p5"]).online).toEqual(["p5", "p4", "p3", "p2"]);
+    roster.reorder();
+    expect(roster.online(6, () => ["p5"]).online).toEqual(["p0", "p1", "p2", "p3", "p4", "p5"]);
+  });
+});
+
+describe("who spoke last", () => {
+  it("keeps speakers in the order of their latest message, read from storage once and only when asked", () => {
+    let reads = 0;
+    const speakers = new RecentSpeakers(() => {
+      reads++;
+      return ["s3", "s2", "s1", "s0"];
+    }, 4);
+    speakers.spoke("s1");
+    speakers.spoke("n1");
+    expect(reads).toBe(0);
+    // Spoken since the wake first (newest first), then storage's, as many as are kept.
+    expect(speakers.newestFirst()).toEqual(["n1", "s1", "s3", "s2"]);
+    speakers.spoke("s2");
+    speakers.spoke("n2");
+    expect(speakers.newestFirst()).toEqual(["n2", "s2", "n1", "s1"]);
+    expect(reads).toBe(1);
   });
 
   it("keeps a name while any of its sockets is open; one who leaves and returns goes last", () => {

@@ -8,7 +8,7 @@ describe("presence", () => {
     expect(alice.of("welcome")[0]).toMatchObject({ room, name: "alice", online: ["alice"] });
     const bob = await join(room, "bob");
     expect(bob.of("welcome")[0]?.online).toEqual(["alice", "bob"]);
-    expect(await alice.next("presence")).toEqual({
+    expect(await alice.nextChange()).toEqual({
       type: "presence",
       event: "join",
       name: "bob",
@@ -16,7 +16,7 @@ describe("presence", () => {
       onlineCount: 2,
     });
     await settle();
-    expect(bob.of("presence")).toEqual([]);
+    expect(bob.changes()).toEqual([]);
   });
 
   it("announces a leave with the remaining online list", async () => {
@@ -24,7 +24,7 @@ describe("presence", () => {
     const alice = await join(room, "alice");
     const bob = await join(room, "bob");
     bob.close();
-    expect(await alice.next("presence", (p) => p.event === "leave")).toEqual({
+    expect(await alice.nextChange((p) => p.event === "leave")).toEqual({
       type: "presence",
       event: "leave",
       name: "bob",
@@ -41,9 +41,9 @@ describe("presence", () => {
     expect(bobTab2.of("welcome")[0]?.online).toEqual(["alice", "bob"]);
     bobTab1.close();
     await settle(200);
-    expect(alice.of("presence").map((p) => p.event)).toEqual(["join"]);
+    expect(alice.changes().map((p) => p.event)).toEqual(["join"]);
     bobTab2.close();
-    expect(await alice.next("presence", (p) => p.event === "leave")).toMatchObject({ name: "bob", online: ["alice"] });
+    expect(await alice.nextChange((p) => p.event === "leave")).toMatchObject({ name: "bob", online: ["alice"] });
   });
 
   it("trims the name a person gives", async () => {
@@ -59,7 +59,7 @@ describe("a crowd's presence", () => {
     const crowd = ["b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9"];
     await Promise.all(crowd.map((name) => join(room, name)));
     await settle(300);
-    const frames = alice.of("presence");
+    const frames = alice.changes();
     const announced = new Set(frames.flatMap((p) => p.names ?? [p.name]));
     expect(announced).toEqual(new Set(crowd));
     expect(frames.length).toBeLessThan(crowd.length);

@@ -115,6 +115,7 @@ const batchable: fc.Arbitrary<BatchableFrame> = fc.oneof(
     online: names,
     onlineCount: seq,
   }),
+  fc.record({ type: fc.constant("presence" as const), event: fc.constant("count" as const), onlineCount: seq }),
   fc.record({ type: fc.constant("typing" as const), name: word }),
   fc.record({
     type: fc.constant("catchup" as const),

@@ -7,9 +7,9 @@ describe("a rename in presence news", () => {
     const watcher = await join(room, "watcher");
     const kim = await join(room, "Kim");
     kim.close();
-    await watcher.next("presence", (p) => p.event === "leave" && p.name === "Kim");
+    await watcher.nextChange((p) => p.event === "leave" && p.name === "Kim");
     await joinFrom(room, "Kimberly", freshIp(), "", keyOf("Kim"));
-    const joined = await watcher.next("presence", (p) => p.event === "join" && p.name === "Kimberly");
+    const joined = await watcher.nextChange((p) => p.event === "join" && p.name === "Kimberly");
     expect(joined.renamedFrom).toBe("Kim");
   });
 
@@ -18,14 +18,14 @@ describe("a rename in presence news", () => {
     const watcher = await join(room, "watcher");
     const kim = await join(room, "Kim");
     await joinFrom(room, "Kimberly", freshIp(), "", keyOf("Kim"));
-    expect(await watcher.next("presence", (p) => p.name === "Kimberly")).toMatchObject({
+    expect(await watcher.nextChange((p) => p.name === "Kimberly")).toMatchObject({
       event: "join",
       renamedFrom: "Kim",
     });
     kim.close();
     await kim.closed();
     await settle(200);
-    expect(watcher.of("presence").filter((p) => p.event === "leave")).toEqual([]);
+    expect(watcher.changes().filter((p) => p.event === "leave")).toEqual([]);
   });
 
   it("marks no rename for another person, or for the same name coming back", async () => {
@@ -33,13 +33,13 @@ describe("a rename in presence news", () => {
     const watcher = await join(room, "watcher");
     const kim = await join(room, "Kim");
     kim.close();
-    await watcher.next("presence", (p) => p.event === "leave");
+    await watcher.nextChange((p) => p.event === "leave");
     const from = watcher.frames.length;
     await join(room, "Kimberly");
     await join(room, "Kim");
     const joins = [
-      await watcher.next("presence", (p) => p.name === "Kimberly", from),
-      await watcher.next("presence", (p) => p.name === "Kim", from),
+      await watcher.nextChange((p) => p.name === "Kimberly", from),
+      await watcher.nextChange((p) => p.name === "Kim", from),
     ];
     expect(joins.map((p) => p.renamedFrom)).toEqual([undefined, undefined]);
   });

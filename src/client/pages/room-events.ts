@@ -121,6 +121,11 @@ export function roomEvents(page: RoomPage): ChatEvents {
       else view.loadOlder();
     },
     presence(frame) {
+      // A big room tells only how many: the names shown stay as the room last listed them.
+      if (frame.event === "count") {
+        online.count(frame.onlineCount);
+        return;
+      }
       online.show(frame);
       // A crowd's news comes merged: `names` lists everyone the frame announces.
       for (const name of frame.names ?? [frame.name]) {

@@ -3,7 +3,8 @@ import { labelledButton } from "./message-item";
 import { badge, type RoomRoles } from "./room-roles";
 
 // Who is online, with an "owner" / "moderator" badge by those names. A big
-// room lists the first names only; the count is always everyone. Moderators
+// room lists some names only (those who spoke last first, and this person
+// always), then "and N more"; the count is always everyone. Moderators
 // get Kick and Ban beside everyone but themselves; the owner also gets Make
 // moderator (or Remove moderator).
 
@@ -30,8 +31,13 @@ export class OnlineList {
 
   show(snapshot: OnlineSnapshot = this.#last): void {
     this.#last = { online: snapshot.online, onlineCount: snapshot.onlineCount };
-    const { online, onlineCount } = this.#last;
+    const { onlineCount } = this.#last;
     const viewer = this.#viewer;
+    const self = viewer.me();
+    // A list cut short may leave this person out: they are here, so they are shown.
+    const listed = this.#last.online;
+    const cut = onlineCount > listed.length && self !== "" && !listed.includes(self);
+    const online = cut ? [self, ...listed] : listed;
     const items = online.map((name) => {
       const me = name === viewer.me();
       const item = el("li", me ? "me" : undefined);
@@ -63,5 +69,10 @@ export class OnlineList {
     if (onlineCount > online.length) items.push(el("li", "more", `and ${onlineCount - online.length} more`));
     this.#list.replaceChildren(...items);
     this.#count.textContent = String(onlineCount);
+  }
+
+  /** A big room's new count: the names listed stay as they were, "and N more" follows the count. */
+  count(onlineCount: number): void {
+    this.show({ online: this.#last.online, onlineCount });
   }
 }

@@ -57,7 +57,14 @@ export class PresenceLines {
     for (const name of new Set([...this.#told, ...this.#here])) {
       if (!listed.has(name) && complete) this.#set(name, false, RECONNECT_GRACE_MS);
     }
-    for (const name of listed) this.#set(name, true, JOIN_SETTLE_MS);
+    for (const name of listed) {
+      if (complete || this.#told.has(name)) this.#set(name, true, JOIN_SETTLE_MS);
+      else {
+        // A big room lists only some: one listed now may have been here all along, unlisted.
+        this.#here.add(name);
+        this.#told.add(name);
+      }
+    }
   }
 
   /** `renamedFrom`: the room says this join is that person under a new name. */

@@ -113,7 +113,8 @@ export type OlderFrame = { type: "older"; id: string; messages: ChatMessage[]; m
 /** A search's answer: matching messages in their current state, newest first; `more` when older ones match. */
 export type SearchFrame = { type: "search"; id: string; messages: ChatMessage[]; more: boolean };
 export type AckFrame = { type: "ack"; id: string; seq: number; ts: number };
-export type PresenceFrame = {
+/** Someone came or went (at most `onlineListMax` online, so everyone is listed). */
+export type PresenceChangeFrame = {
   type: "presence";
   event: "join" | "leave";
   name: string;
@@ -124,6 +125,9 @@ export type PresenceFrame = {
   online: string[];
   onlineCount: number;
 };
+/** More than `onlineListMax` online: how many, instead of each join and leave (at most every `presenceCountMs`). */
+export type PresenceCountFrame = { type: "presence"; event: "count"; onlineCount: number };
+export type PresenceFrame = PresenceChangeFrame | PresenceCountFrame;
 export type TypingNotice = { type: "typing"; name: string };
 export type ErrorFrame = {
   type: "error";

@@ -42,8 +42,13 @@ export const LIMITS = {
   housekeepingPerSecond: 10,
   /** Refused frames in a row after which a flooding connection is closed with 1008. */
   floodCloseAfter: 50,
-  /** Names listed in `online`; `onlineCount` always has the full count. */
-  onlineListMax: 100,
+  /**
+   * Names listed in `online`; `onlineCount` always has the full count. With more
+   * people online than this, joins and leaves are told only as a count (SPEC: 500).
+   */
+  onlineListMax: 500,
+  /** With more than `onlineListMax` online, a `presence` `count` goes at most this often, when the count changed. */
+  presenceCountMs: 5_000,
   /** Without a ping or a frame for this long, a socket is considered dead and closed. */
   idleTimeoutMs: 60_000,
   /** Largest `welcome` or `catchup` page, in UTF-8 bytes; the rest follows in further pages. */

@@ -122,6 +122,8 @@ function parseBatchable(f: Record<string, unknown>): BatchableFrame | null {
     case "ack":
       return isString(f.id) && isSeq(f.seq) && isSeq(f.ts) ? { type: "ack", id: f.id, seq: f.seq, ts: f.ts } : null;
     case "presence":
+      if (f.event === "count")
+        return isSeq(f.onlineCount) ? { type: "presence", event: "count", onlineCount: f.onlineCount } : null;
       return (f.event === "join" || f.event === "leave") && isString(f.name) && isStringArray(f.online)
         ? {
             type: "presence",
