@@ -196,6 +196,12 @@ export class RoomShard extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     const now = Date.now();
+    this.pruneIdleSockets(now);
+    if (this.ctx.getWebSockets().length > 0) await this.ctx.storage.setAlarm(now + PRUNE_EVERY_MS);
+  }
+
+  /** Closes sockets that neither pinged nor sent a frame within the idle timeout, and stalled readers. */
+  pruneIdleSockets(now: number): void {
     for (const ws of this.ctx.getWebSockets()) {
       const lastPing = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
       const lastFrame = this.#traffic.lastFrameAt(ws) ?? 0;
@@ -203,7 +209,6 @@ export class RoomShard extends DurableObject<Env> {
         this.#left(ws, CLOSE_CODES.goingAway, "no heartbeat");
       } else if (this.#sockets.stalled(ws, now)) this.#left(ws, CLOSE_CODES.tryAgainLater, "too far behind");
     }
-    if (this.ctx.getWebSockets().length > 0) await this.ctx.storage.setAlarm(now + PRUNE_EVERY_MS);
   }
 
   /** A frame for one socket that needs nothing of the room (a refusal the shard made itself). */
