@@ -81,7 +81,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.#members = new Members(sql);
     this.#traffic = new Traffic(config.historyBytesPerMinute);
     const shard = (index: number) => env.ROOM_SHARDS.getByName(shardName(ctx.id.name ?? "", index));
-    this.#remote = new RemoteSockets(sql, shard, () => this.#connections.wake());
+    this.#remote = new RemoteSockets(sql, shard);
     this.#connections = new Connections(ctx.getWebSockets(), this.#remote, {
       restored: (session) => this.#names.use(session.identity, session.name, session.skeleton),
       departed: (session, now) => this.#departed(session, now),
@@ -107,16 +107,22 @@ export class ChatRoom extends DurableObject<Env> {
     const [writer, conversation, history, changes] = [this.#writer, this.#conversation, this.#history, this.#changes];
     this.#dispatch = new FrameDispatch({ connections, writer, conversation, history, moderation, changes });
     const [store, traffic, shedding] = [this.#store, this.#traffic, this.#shedding];
-    this.#housekeeping = new Housekeeping(ctx, { config, store, names, moderation, traffic, shedding, connections });
+    const remote = this.#remote;
+    this.#housekeeping = new Housekeeping(ctx, {
+      config,
+      store,
+      names,
+      moderation,
+      traffic,
+      shedding,
+      connections,
+      remote,
+    });
   }
 
   override async fetch(request: Request): Promise<Response> {
-    const asked = readJoiner(request.url);
-    // A socket without a key is a person of its own while it lasts.
-    const identity = asked.identity || `e:${crypto.randomUUID()}`;
     const now = Date.now();
-    const joiner = this.#admission.shown({ ...asked, identity }, now);
-    const refusal = this.#admission.check(joiner, now);
+    const { joiner, refusal } = this.#checked(readJoiner(request.url), now);
     if (refusal) return refuse(refusal);
     // The room object holds one shard's worth of sockets itself; the rest go to its shards.
     if (this.#connections.localSize >= this.#config.shardSockets) {
@@ -133,8 +139,7 @@ export class ChatRoom extends DurableObject<Env> {
   /** A shard accepted a socket: the room admits it as its own would be, or says why not. */
   async joinRemote(shard: number, id: number, asked: Joiner): Promise<RoomRefusal | null> {
     const now = Date.now();
-    const joiner = this.#admission.shown({ ...asked, identity: asked.identity || `e:${crypto.randomUUID()}` }, now);
-    const refusal = this.#admission.check(joiner, now);
+    const { joiner, refusal } = this.#checked(asked, now);
     if (refusal) return refusal;
     this.#admit((session) => this.#remote.create(shard, id, session), joiner, now);
     await this.#housekeeping.joined();
@@ -143,21 +148,19 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** What a shard forwards: frames its sockets sent (checked there), and sockets that left. */
   fromShard(shard: number, ops: RoomOp[]): void {
-    for (const op of ops) {
-      const ws = this.#remote.get(shard, op.id);
-      if (!ws) {
-        if (op.t === "frame") this.#remote.lost(shard, op.id);
-        continue;
-      }
-      if (op.t === "left") this.#connections.departed(ws);
-      else this.#safely(ws, () => this.#dispatch.dispatch(ws, ws.session, op.frame));
-    }
+    this.#dispatch.fromShard(this.#remote, shard, ops);
     this.#connections.incoming();
   }
 
   /** The stored events after `after`, up to `upTo`: a shard fills a gap in what it was sent. */
   eventsAfter(after: number, upTo: number): LogEvent[] {
     return this.#history.between(after, upTo);
+  }
+
+  /** The joiner as the room shows them (a socket without a key is a person of its own while it lasts), checked. */
+  #checked(asked: Joiner, now: number): { joiner: Joiner; refusal: RoomRefusal | null } {
+    const joiner = this.#admission.shown({ ...asked, identity: asked.identity || `e:${crypto.randomUUID()}` }, now);
+    return { joiner, refusal: this.#admission.check(joiner, now) };
   }
 
   #admit(socketFor: (session: Session) => RoomSocket, joiner: Joiner, now: number): void {
@@ -203,18 +206,8 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   override webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): void {
-    this.#safely(ws, () => this.#receive(ws, data));
+    this.#dispatch.safely(ws, () => this.#receive(ws, data));
     this.#connections.incoming();
-  }
-
-  #safely(ws: RoomSocket, handle: () => void): void {
-    try {
-      handle();
-    } catch (error) {
-      // A bug, not bad input: log it with context; the client sees only a close.
-      console.error("chat-room: failed handling a frame", this.#connections.session(ws)?.name, error);
-      this.#connections.close(ws, CLOSE_CODES.internalError, "internal error");
-    }
   }
 
   #receive(ws: WebSocket, data: string | ArrayBuffer): void {

@@ -57,7 +57,6 @@ export class Connections {
       {
         sockets: () => this.#roster.sockets(),
         socketCount: () => this.#roster.localSize,
-        relay: () => remote.flush(),
         beforeFlush: () => this.#backlog.measure(this.#roster.sockets()),
         send: (ws, payload) => this.#trySend(ws, payload),
         // Closing flushes what is queued for that socket, which may fail and close again: `#departed` ends it.
@@ -169,11 +168,6 @@ export class Connections {
       return;
     }
     this.#lag.received(ws, this.#backlog.behind(ws), now);
-  }
-
-  /** Queued for the shards: the next flush takes it. */
-  wake(): void {
-    this.#fanout.wake();
   }
 
   /** A frame from a client was handled (it paces flushes when the runtime holds timer ticks back). */

@@ -8,8 +8,6 @@ export type FanoutTarget = {
   socketCount(): number;
   /** Runs before each flush sends anything. */
   beforeFlush(): void;
-  /** Runs at every flush, even one with nothing queued here: what else waits for the room's pace (its shards). */
-  relay?(): void;
   /** Sends one payload; false when the socket failed. */
   send(ws: WebSocket, payload: string): boolean;
   /** Called once per flush with the sockets whose send failed. */
@@ -131,13 +129,6 @@ export class Fanout {
     this.#enqueue({ json, except, logged, at: this.#now() });
   }
 
-  /** Something else waits for the next flush (the `relay` hook): one is scheduled as if a frame were queued. */
-  wake(): void {
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    this.#schedule(this.#busy ? this.#timer : this.#microtask);
-  }
-
   /** To one socket, in order with the broadcasts around it. */
   sendTo(ws: WebSocket, frame: BatchableFrame): void {
     this.sendJson(ws, JSON.stringify(frame));
@@ -186,7 +177,6 @@ export class Fanout {
     this.#round++;
     this.#scheduled = false;
     this.#early = false;
-    this.#target.relay?.();
     if (this.#queue.length === 0) {
       this.#busy = false;
       return;

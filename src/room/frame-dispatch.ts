@@ -1,4 +1,4 @@
-import type { ClientMessage, DeleteFrame, EditFrame, ModerateFrame } from "../shared";
+import { CLOSE_CODES, type ClientMessage, type DeleteFrame, type EditFrame, type ModerateFrame } from "../shared";
 import { BANNED } from "./admission";
 import type { Connections } from "./connections";
 import type { Conversation } from "./conversation";
@@ -8,6 +8,8 @@ import type { Moderation } from "./log/moderation";
 import { REFUSED_MESSAGES, type RoomChanges } from "./log/room-changes";
 import type { RoomSocket } from "./roster";
 import type { Session } from "./session";
+import type { RemoteSockets } from "./shards/remote-sockets";
+import type { RoomOp } from "./shards/shard-ops";
 
 export type DispatchParts = {
   connections: Connections;
@@ -28,6 +30,28 @@ export class FrameDispatch {
 
   constructor(parts: DispatchParts) {
     this.#parts = parts;
+  }
+
+  /** Runs `handle` for a socket's frame; a bug closes that socket (1011), logged with context, never the room. */
+  safely(ws: RoomSocket, handle: () => void): void {
+    try {
+      handle();
+    } catch (error) {
+      console.error("frame-dispatch: failed handling a frame", this.#parts.connections.session(ws)?.name, error);
+      this.#parts.connections.close(ws, CLOSE_CODES.internalError, "internal error");
+    }
+  }
+
+  /** What a shard forwards: frames its sockets sent (checked there), and sockets that left. */
+  fromShard(remote: RemoteSockets, shard: number, ops: RoomOp[]): void {
+    for (const op of ops) {
+      const ws = remote.get(shard, op.id);
+      if (!ws) {
+        // A socket the room does not know (its join was lost) is closed there.
+        if (op.t === "frame") remote.lost(shard, op.id);
+      } else if (op.t === "left") this.#parts.connections.departed(ws);
+      else this.safely(ws, () => this.dispatch(ws, ws.session, op.frame));
+    }
   }
 
   dispatch(ws: RoomSocket, session: Session, frame: ClientMessage): void {

@@ -6,6 +6,7 @@ import type { Moderation } from "./log/moderation";
 import type { NameClaims } from "./log/name-claims";
 import { forgetSchema } from "./log/schema";
 import type { RoomConfig } from "./room-config";
+import type { RemoteSockets } from "./shards/remote-sockets";
 import type { Traffic } from "./traffic";
 
 // How often a room with sockets looks for dead ones.
@@ -19,6 +20,7 @@ export type HousekeepingParts = {
   traffic: Traffic;
   shedding: InputShedding;
   connections: Connections;
+  remote: RemoteSockets;
 };
 
 /**
@@ -50,6 +52,8 @@ export class Housekeeping {
   async alarm(now: number): Promise<void> {
     const { config, store, names, moderation, traffic, shedding } = this.#parts;
     this.pruneIdleSockets(now);
+    // A shard's socket whose leave never reached the room leaves now.
+    await this.#parts.remote.reconcile((socket) => this.#parts.connections.departed(socket));
     traffic.prune(now);
     shedding.prune(now);
     const holds = names.prune(now);

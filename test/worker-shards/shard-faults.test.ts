@@ -1,4 +1,4 @@
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MessageStore } from "../../src/room/log/message-store";
@@ -57,6 +57,33 @@ describe("a shard on its own", () => {
     liar.send({ type: "received", chars: 10_000_000 });
     expect((await liar.closed()).code).toBe(1008);
     await (clients[0] as TestClient).next("presence", (f) => f.event === "leave" && f.name === "p5");
+    for (const c of clients) c.close();
+  });
+
+  it("lets a socket the room still lists but its shard no longer holds leave at the room's next alarm", async () => {
+    const room = freshRoom();
+    const clients = await crowd(room, 6);
+    const stub = env.ROOMS.getByName(room);
+    // A leave that never reached the room: a socket it lists on shard 1 that the shard does not hold.
+    const ghost = {
+      name: "ghost",
+      joinedAt: Date.now(),
+      identity: "d:ghost",
+      skeleton: "ghost",
+      role: "member",
+      address: "",
+    };
+    await runInDurableObject(stub, (_room, state) => {
+      state.storage.sql.exec(
+        "INSERT INTO shard_sockets (shard, id, session) VALUES (1, 999, ?)",
+        JSON.stringify(ghost),
+      );
+    });
+    await evictDurableObject(stub, { webSockets: "hibernate" });
+    expect((await roomInfo(room)).onlineCount).toBe(7);
+    await runInDurableObject(stub, (instance) => instance.alarm());
+    expect((await roomInfo(room)).onlineCount).toBe(6);
+    await (clients[0] as TestClient).next("presence", (f) => f.event === "leave" && f.name === "ghost");
     for (const c of clients) c.close();
   });
 });

@@ -13,7 +13,7 @@ export class RemoteSocket {
 }
 
 /** What the room calls a shard by (a stub; remade after a call throws, as the runtime asks). */
-export type ShardStub = { deliver(batch: ShardBatch): Promise<void> };
+export type ShardStub = { deliver(batch: ShardBatch): Promise<void>; socketIds(): Promise<number[]> };
 
 type Link = { stub: ShardStub | null; pending: ShardOp[]; sending: boolean; batch: number };
 
@@ -39,7 +39,7 @@ const RETRY_DELAY_MS = 50;
 export class RemoteSockets {
   readonly #sql: SqlStorage;
   readonly #stubFor: (index: number) => ShardStub;
-  readonly #wake: () => void;
+  #flushing = false;
   readonly #sockets = new Map<string, RemoteSocket>();
   readonly #perShard = new Map<number, number>();
   readonly #reserved = new Map<number, number[]>();
@@ -47,10 +47,9 @@ export class RemoteSockets {
   // This object's life: a shard that sees another starts counting batches again.
   readonly #life = crypto.randomUUID();
 
-  constructor(sql: SqlStorage, stubFor: (index: number) => ShardStub, wake: () => void) {
+  constructor(sql: SqlStorage, stubFor: (index: number) => ShardStub) {
     this.#sql = sql;
     this.#stubFor = stubFor;
-    this.#wake = wake;
   }
 
   /** The sockets the shards held when this object last ran, read once when it wakes. */
@@ -181,7 +180,32 @@ export class RemoteSockets {
       this.#links.set(shard, link);
     }
     link.pending.push(op);
-    this.#wake();
+    // Sent when this turn is done: a shard's own pace (one call in flight) does the batching, so no timer
+    // (the runtime holds those back while frames keep arriving) ever stands between the room and its shards.
+    if (this.#flushing) return;
+    this.#flushing = true;
+    queueMicrotask(() => {
+      this.#flushing = false;
+      this.flush();
+    });
+  }
+
+  /**
+   * Sockets the room thinks a shard holds but the shard does not (their leave was lost): `gone` departs them.
+   * Only sockets known before asking are judged, so one that joins meanwhile is never taken for gone.
+   */
+  async reconcile(gone: (socket: RemoteSocket) => void): Promise<void> {
+    for (const shard of [...this.#perShard.keys()]) {
+      const known = [...this.#sockets.values()].filter((socket) => socket.shard === shard);
+      let held: Set<number>;
+      try {
+        held = new Set(await this.#stubFor(shard).socketIds());
+      } catch (error) {
+        console.error(`remote-sockets: shard ${shard} did not say which sockets it holds`, error);
+        continue;
+      }
+      for (const socket of known) if (!held.has(socket.id)) gone(socket);
+    }
   }
 
   async #send(index: number, link: Link): Promise<void> {

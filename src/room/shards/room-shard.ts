@@ -103,9 +103,9 @@ export class RoomShard extends DurableObject<Env> {
     return this.#stream;
   }
 
-  /** How many sockets this shard holds. */
-  info(): { sockets: number } {
-    return { sockets: this.#sockets.size };
+  /** The ids of the sockets this shard holds. */
+  socketIds(): number[] {
+    return this.#sockets.ids();
   }
 
   async #apply({ room, batch, ops }: ShardBatch): Promise<void> {
@@ -119,6 +119,7 @@ export class RoomShard extends DurableObject<Env> {
     }
     kv.put("life", room);
     kv.put("batch", batch);
+    this.#sockets.incoming();
   }
 
   /** Whether an event with this seq is next: a duplicate is dropped, a gap before it filled from the room's log. */
@@ -143,6 +144,11 @@ export class RoomShard extends DurableObject<Env> {
   }
 
   override webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): void {
+    this.#receive(ws, data);
+    this.#sockets.incoming();
+  }
+
+  #receive(ws: WebSocket, data: string | ArrayBuffer): void {
     const id = this.#sockets.idOf(ws);
     if (id === undefined) {
       this.#sockets.close(ws, CLOSE_CODES.internalError, "session lost");

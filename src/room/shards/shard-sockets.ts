@@ -66,6 +66,16 @@ export class ShardSockets {
     this.#byId.set(id, ws);
   }
 
+  /** The ids of every socket here (the room checks its list against them). */
+  ids(): number[] {
+    return [...this.#byId.keys()];
+  }
+
+  /** An event came in (a client's frame, a batch from the room): it paces flushes when timer ticks are held back. */
+  incoming(): void {
+    this.#fanout.incoming();
+  }
+
   idOf(ws: WebSocket): number | undefined {
     return readAttachment(ws)?.id;
   }
