@@ -80,7 +80,9 @@ export class ChatRoom extends DurableObject<Env> {
     this.#names = new NameClaims(sql, { holdDays: config.nameHoldDays, namesPerIdentity: config.namesPerIdentity });
     this.#members = new Members(sql);
     this.#traffic = new Traffic(config.historyBytesPerMinute);
-    const shard = (index: number) => env.ROOM_SHARDS.getByName(shardName(ctx.id.name ?? "", index));
+    // Shards are named after the room: its id's name, or as its first shard's socket said (kept for a restart).
+    const shard = (index: number) =>
+      env.ROOM_SHARDS.getByName(shardName(ctx.id.name ?? ctx.storage.kv.get<string>("room") ?? "", index));
     this.#remote = new RemoteSockets(sql, shard);
     this.#connections = new Connections(ctx.getWebSockets(), this.#remote, {
       restored: (session) => this.#names.use(session.identity, session.name, session.skeleton),
@@ -141,6 +143,7 @@ export class ChatRoom extends DurableObject<Env> {
     const now = Date.now();
     const { joiner, refusal } = this.#checked(asked, now);
     if (refusal) return refusal;
+    if (this.ctx.id.name === undefined) this.ctx.storage.kv.put("room", asked.room);
     this.#admit((session) => this.#remote.create(shard, id, session), joiner, now);
     await this.#housekeeping.joined();
     return null;
