@@ -53,7 +53,7 @@ export class ChatRoom extends DurableObject<Env> {
   readonly #rules: RoomRules;
   readonly #slow: SlowMode;
   readonly #traffic: Traffic;
-  readonly #shedding = new InputShedding({ lagMaxMs: LIMITS.shedLagMs, windowMs: LIMITS.shedWindowMs });
+  readonly #shedding = new InputShedding(roomConfig(this.env).shedding);
   readonly #connections: Connections;
   readonly #admission: Admission;
   readonly #history: HistoryAnswers;
@@ -78,7 +78,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.#connections = new Connections(ctx.getWebSockets(), {
       restored: (session) => this.#names.use(session.identity, session.name, session.skeleton),
       departed: (session, now) => this.#departed(session, now),
-      flushed: (events) => this.#shedding.delivered(events, Date.now()),
+      flushed: (events, sockets, lagMs) => this.#shedding.delivered(events, sockets, lagMs, Date.now()),
     });
     const connections = this.#connections;
     const [moderation, names, members, rules] = [this.#moderation, this.#names, this.#members, this.#rules];

@@ -1,4 +1,5 @@
 import { LIMITS } from "../shared";
+import type { SheddingOptions } from "./input-shedding";
 import type { Retention } from "./log/message-store";
 
 /** A room's settings, read once from the deployer's vars (wrangler.toml), with defaults for what is unset or bad. */
@@ -14,7 +15,14 @@ export type RoomConfig = {
   retention: Retention;
   /** Delete a room idle this many days (undefined: never). */
   idleDays?: number;
+  /** When new messages are refused at the input (`rate_limited`): see `InputShedding`. */
+  shedding: SheddingOptions;
 };
+
+// Deliveries (one message to one socket) a second one room is assumed to make before it measures its own:
+// measured saturated under wrangler dev on 2 cores (docs/benchmarks.md), 70-260k at 400 and 800 sockets,
+// on one machine from day to day. The low end, as a room measures upward but pays for a figure too high.
+const DELIVERIES_PER_SECOND = 100_000;
 
 export function roomConfig(env: Env): RoomConfig {
   const socketLimit = positiveInt(env.ROOM_SOCKET_LIMIT, 5000);
@@ -30,6 +38,11 @@ export function roomConfig(env: Env): RoomConfig {
     namesPerIdentity: positiveInt(env.NAMES_PER_IDENTITY, 3),
     // Never less than one full page, or a page could never be sent.
     historyBytesPerMinute: Math.max(LIMITS.pageBytesMax, positiveInt(env.HISTORY_BYTES_PER_MINUTE, 8 * 1024 * 1024)),
+    shedding: {
+      deliveriesPerSecond: positiveInt(env.ROOM_DELIVERIES_PER_SECOND, DELIVERIES_PER_SECOND),
+      lagMaxMs: LIMITS.shedLagMs,
+      windowMs: LIMITS.shedWindowMs,
+    },
     retention: historyDays === undefined ? { keep } : { keep, days: historyDays },
     ...(idleDays === undefined ? {} : { idleDays }),
   };
