@@ -13,7 +13,7 @@ export type SheddingOptions = {
 // Admit this share of what the room can deliver: the rest is for reading its input (refusals included).
 const CAPACITY_SHARE = 0.8;
 // The room-wide budget holds this much of the room's delivery time: a burst it admits at once is out within it,
-// and a room far below its capacity never comes near it (50 sockets: 400 messages at once, 1,600 a second).
+// and a room far below its capacity never comes near it (50 sockets: 600 messages at once, 2,400 a second).
 const BURST_MS = 250;
 // While the lag rule sheds, admit a little less than the room delivers, so what waits drains.
 const DRAIN_FACTOR = 0.8;
@@ -89,6 +89,7 @@ export class InputShedding {
     if (waitMs > 0) return { ok: false, retryAfterMs: Math.ceil(Math.min(MAX_INTERVAL_MS, waitMs)) };
     this.#room.tokens--;
     state.share.tokens--;
+    this.#capacity.admitted(sockets);
     if (lagging) state.nextAt = Math.max(state.nextAt, now) + interval;
     return { ok: true };
   }

@@ -19,10 +19,11 @@ export type RoomConfig = {
   shedding: SheddingOptions;
 };
 
-// Deliveries (one message to one socket) a second one room is assumed to make before it measures its own:
-// measured saturated under wrangler dev on 2 cores (docs/benchmarks.md), 70-260k at 400 and 800 sockets,
-// on one machine from day to day. The low end, as a room measures upward but pays for a figure too high.
-const DELIVERIES_PER_SECOND = 100_000;
+// Deliveries (one message to one socket) a second one room is assumed to make before it measures its own.
+// Measured saturated under wrangler dev on 2 cores (docs/benchmarks.md): 40-260k at 400 and 800 sockets, on
+// one machine from hour to hour. Low, as a room measures its own; not lower, as at 200 sockets (0.8 x this /
+// 200 = 600 messages a second) a room whose 200 people each send 2 a second must keep clear of it.
+const DELIVERIES_PER_SECOND = 150_000;
 
 export function roomConfig(env: Env): RoomConfig {
   const socketLimit = positiveInt(env.ROOM_SOCKET_LIMIT, 5000);

@@ -125,23 +125,27 @@ describe("input shedding (the room's capacity)", () => {
     expect(shedding.admit("a", 0, 4000, refused?.retryAfterMs ?? 0).ok).toBe(true);
   });
 
-  it("measures the room's capacity while it is behind, up or down, and probes upward while it keeps up", () => {
-    const figureAfter = (perSecond: number, lagMs: number, limited: boolean) => {
+  it("measures the room's capacity while it is behind, and probes upward while it keeps up", () => {
+    const figureAfter = (perSecond: number, lagMs: number, o: { limited?: boolean; admitted?: number } = {}) => {
       const estimate = new DeliveryCapacity(100_000);
       // A flush every 100 ms for 3 s.
       for (let t = 0; t <= 3000; t += 100) {
-        if (limited) estimate.limited();
+        if (o.limited) estimate.limited();
+        estimate.admitted((o.admitted ?? perSecond) / 10);
         estimate.flushed(perSecond / 10, lagMs, t);
       }
       return estimate.perSecond();
     };
-    // Behind: what it delivered is what it can.
-    expect(figureAfter(300_000, 500, false)).toBeCloseTo(300_000, -3);
-    expect(figureAfter(40_000, 500, false)).toBeCloseTo(40_000, -3);
+    // Behind: what it delivered, it can.
+    expect(figureAfter(300_000, 500)).toBeCloseTo(300_000, -3);
+    // Behind and delivering less than it admitted: it can do no more than it delivered.
+    expect(figureAfter(40_000, 500, { admitted: 80_000 })).toBeCloseTo(40_000, -3);
+    // Slow but keeping up with what it admitted (a room of 200 at 2 messages a second each): the figure stays.
+    expect(figureAfter(40_000, 500)).toBe(100_000);
     // Keeping up while nothing was refused: what was asked of it, not what it can; the figure stays.
-    expect(figureAfter(40_000, 10, false)).toBe(100_000);
+    expect(figureAfter(40_000, 10)).toBe(100_000);
     // Keeping up while writes were refused: a step up each second.
-    expect(figureAfter(40_000, 10, true)).toBeGreaterThan(100_000);
+    expect(figureAfter(40_000, 10, { limited: true })).toBeGreaterThan(100_000);
   });
 });
 
