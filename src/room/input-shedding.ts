@@ -30,8 +30,8 @@ type Sender = { seenAt: number; share: Bucket; nextAt: number };
  * Sheds writes a room cannot deliver in time, at the input, before they are
  * stored. Two rules, and a write must pass both:
  * - capacity, always: a message to `n` sockets costs `n` deliveries, so the
- *   room takes in at most its deliveries a second divided by `n` messages a
- *   second (with a burst of `BURST_MS` of that), each active sender an equal
+ *   room takes in at most `CAPACITY_SHARE` of the deliveries a second it can
+ *   make (`DeliveryCapacity`) divided by `n` messages a second (with a burst of `BURST_MS` of that), each active sender an equal
  *   part of it (with an equal part of the burst);
  * - lag, the safety net: while the room's delivery lag is over `lagMaxMs`,
  *   writes are admitted at a little less than the events it delivered over
