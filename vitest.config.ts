@@ -93,6 +93,16 @@ export default defineConfig({
         test: { name: "worker-crowd", include: ["test/worker-crowd/**/*.test.ts"], testTimeout: 120_000 },
       },
       {
+        // A room assumed to deliver 100 messages a second (production: ROOM_DELIVERIES_PER_SECOND, 150,000), so a few sockets pass its capacity.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { ROOM_DELIVERIES_PER_SECOND: "100" } },
+          }),
+        ],
+        test: { name: "worker-capacity", include: ["test/worker-capacity/**/*.test.ts"], testTimeout: 20_000 },
+      },
+      {
         // Plain Node: logic that needs no runtime (the page's connection, with a fake socket and fake timers).
         test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
       },

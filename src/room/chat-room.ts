@@ -55,7 +55,7 @@ export class ChatRoom extends DurableObject<Env> {
   readonly #rules: RoomRules;
   readonly #slow: SlowMode;
   readonly #traffic: Traffic;
-  readonly #shedding = new InputShedding({ lagMaxMs: LIMITS.shedLagMs, windowMs: LIMITS.shedWindowMs });
+  readonly #shedding = new InputShedding(roomConfig(this.env).shedding);
   readonly #connections: Connections;
   readonly #admission: Admission;
   readonly #history: HistoryAnswers;
@@ -87,7 +87,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.#connections = new Connections(ctx.getWebSockets(), this.#remote, {
       restored: (session) => this.#names.use(session.identity, session.name, session.skeleton),
       departed: (session, now) => this.#departed(session, now),
-      flushed: (events) => this.#shedding.delivered(events, Date.now()),
+      flushed: (events, sockets, lagMs) => this.#shedding.delivered(events, sockets, lagMs, Date.now()),
       speakers: () => latestSpeakers(sql),
     });
     const connections = this.#connections;

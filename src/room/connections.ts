@@ -22,8 +22,8 @@ export type ConnectionHooks = {
   restored(session: Session): void;
   /** A socket is gone (closed by either side); its person may have other sockets still. */
   departed(session: Session, now: number): void;
-  /** A flush delivered this many events with a seq. */
-  flushed(events: number): void;
+  /** A flush delivered this many events with a seq to this many sockets; its oldest frame had waited `lagMs`. */
+  flushed(events: number, sockets: number, lagMs: number): void;
   /** Who wrote the latest stored messages, most recent first (asked at most once per wake). */
   speakers(): string[];
 };
@@ -66,7 +66,7 @@ export class Connections {
             else this.close(ws, CLOSE_CODES.internalError, "send failed");
           }
         },
-        flushed: (events) => hooks.flushed(events),
+        flushed: (events, sockets, lagMs) => hooks.flushed(events, sockets, lagMs),
       },
       {
         flushCharsMax: LIMITS.flushCharsMax,

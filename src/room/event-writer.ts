@@ -97,7 +97,7 @@ export class EventWriter {
     }
     // New text waits while the room is behind; deletions and moderation never do.
     if (kind !== "message" && kind !== "edit") return true;
-    const admitted = this.#shedding.admit(session.identity, this.#connections.lagMs(now), now);
+    const admitted = this.#shedding.admit(session.identity, this.#connections.lagMs(now), this.#connections.size, now);
     if (admitted.ok) return true;
     const why = "the room is busy: it cannot deliver more in time; send again later";
     this.#connections.sendError(ws, "rate_limited", why, id, admitted.retryAfterMs);

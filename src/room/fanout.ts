@@ -12,8 +12,8 @@ export type FanoutTarget = {
   send(ws: WebSocket, payload: string): boolean;
   /** Called once per flush with the sockets whose send failed. */
   failed(sockets: WebSocket[]): void;
-  /** Called after each flush with how many events with a seq it sent out. */
-  flushed?(events: number): void;
+  /** Called after each flush: how many events with a seq it sent out, to how many sockets, how long its oldest had waited. */
+  flushed?(events: number, sockets: number, lagMs: number): void;
 };
 
 export type FanoutOptions = {
@@ -182,6 +182,7 @@ export class Fanout {
       return;
     }
     const socketCount = this.#target.socketCount();
+    const lagMs = this.lagMs(this.#now());
     const batch = this.#take(socketCount);
     const joinedAt = this.#joinedAt;
     this.#joinedAt = new Map();
@@ -200,7 +201,7 @@ export class Fanout {
     };
 
     const events = sendFlush(batch, this.#target.sockets(), { joinedAt, held: this.#held }, send);
-    this.#target.flushed?.(events);
+    this.#target.flushed?.(events, socketCount, lagMs);
     if (failed.length > 0) this.#target.failed(failed);
   }
 

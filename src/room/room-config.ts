@@ -1,4 +1,5 @@
 import { LIMITS } from "../shared";
+import type { SheddingOptions } from "./input-shedding";
 import type { Retention } from "./log/message-store";
 
 /** A room's settings, read once from the deployer's vars (wrangler.toml), with defaults for what is unset or bad. */
@@ -16,7 +17,15 @@ export type RoomConfig = {
   retention: Retention;
   /** Delete a room idle this many days (undefined: never). */
   idleDays?: number;
+  /** When new messages are refused at the input (`rate_limited`): see `InputShedding`. */
+  shedding: SheddingOptions;
 };
+
+// Deliveries (one message to one socket) a second one room is assumed to make before it measures its own.
+// Measured saturated under wrangler dev on 2 cores (docs/benchmarks.md): 40-260k at 400 and 800 sockets, on
+// one machine from hour to hour. Low, as a room measures its own; not lower, as at 200 sockets (0.8 x this /
+// 200 = 600 messages a second) a room whose 200 people each send 2 a second must keep clear of it.
+const DELIVERIES_PER_SECOND = 150_000;
 
 export function roomConfig(env: Env): RoomConfig {
   const socketLimit = positiveInt(env.ROOM_SOCKET_LIMIT, 100_000);
@@ -33,6 +42,11 @@ export function roomConfig(env: Env): RoomConfig {
     namesPerIdentity: positiveInt(env.NAMES_PER_IDENTITY, 3),
     // Never less than one full page, or a page could never be sent.
     historyBytesPerMinute: Math.max(LIMITS.pageBytesMax, positiveInt(env.HISTORY_BYTES_PER_MINUTE, 8 * 1024 * 1024)),
+    shedding: {
+      deliveriesPerSecond: positiveInt(env.ROOM_DELIVERIES_PER_SECOND, DELIVERIES_PER_SECOND),
+      lagMaxMs: LIMITS.shedLagMs,
+      windowMs: LIMITS.shedWindowMs,
+    },
     retention: historyDays === undefined ? { keep } : { keep, days: historyDays },
     ...(idleDays === undefined ? {} : { idleDays }),
   };

@@ -1,27 +1,30 @@
 import { describe, expect, it } from "vitest";
+import { DeliveryCapacity } from "../../src/room/delivery-capacity";
 import { DeliveryLag } from "../../src/room/delivery-lag";
 import { InputShedding } from "../../src/room/input-shedding";
 import { LIMITS } from "../../src/shared/protocol";
 import { act, freshRoom, join, lastSeq, settle, type TestClient } from "./helpers";
 
-const options = { lagMaxMs: 1000, windowMs: 2000 };
+// The lag rule alone: a capacity no room of `SOCKETS` comes near.
+const options = { deliveriesPerSecond: 1e12, lagMaxMs: 1000, windowMs: 2000 };
+const SOCKETS = 5;
 
 describe("input shedding (the policy)", () => {
   it("admits every write while the room delivers in time", () => {
     const shedding = new InputShedding(options);
-    for (let i = 0; i < 100; i++) expect(shedding.admit(`p${i % 3}`, 999, 1000 + i).ok).toBe(true);
+    for (let i = 0; i < 100; i++) expect(shedding.admit(`p${i % 3}`, 999, SOCKETS, 1000 + i).ok).toBe(true);
   });
 
   it("past the lag, shares what the room delivers equally among the active senders", () => {
     const shedding = new InputShedding(options);
     const admitted = new Map<string, number>();
-    for (let t = -2000; t < 0; t += 100) shedding.delivered(10, t);
+    for (let t = -2000; t < 0; t += 100) shedding.delivered(10, SOCKETS, 0, t);
     // 10 senders each try 50 writes a second for 4 s; the room delivers 100 events a second.
     for (let t = 0; t < 4000; t += 10) {
-      if (t % 100 === 0) shedding.delivered(10, t);
+      if (t % 100 === 0) shedding.delivered(10, SOCKETS, 0, t);
       for (let s = 0; s < 10; s++) {
         const sender = `p${s}`;
-        if ((t / 10 + s) % 2 === 0 && shedding.admit(sender, 1500, t).ok) {
+        if ((t / 10 + s) % 2 === 0 && shedding.admit(sender, 1500, SOCKETS, t).ok) {
           admitted.set(sender, (admitted.get(sender) ?? 0) + 1);
         }
       }
@@ -40,10 +43,10 @@ describe("input shedding (the policy)", () => {
     const admittedAt = (lagMs: number) => {
       const shedding = new InputShedding(options);
       let admitted = 0;
-      for (let t = -2000; t < 0; t += 100) shedding.delivered(10, t);
+      for (let t = -2000; t < 0; t += 100) shedding.delivered(10, SOCKETS, 0, t);
       for (let t = 0; t < 4000; t += 10) {
-        if (t % 100 === 0) shedding.delivered(10, t);
-        for (let s = 0; s < 10; s++) if (shedding.admit(`p${s}`, lagMs, t).ok) admitted++;
+        if (t % 100 === 0) shedding.delivered(10, SOCKETS, 0, t);
+        for (let s = 0; s < 10; s++) if (shedding.admit(`p${s}`, lagMs, SOCKETS, t).ok) admitted++;
       }
       return admitted;
     };
@@ -55,13 +58,94 @@ describe("input shedding (the policy)", () => {
 
   it("tells a refused sender when its next write fits", () => {
     const shedding = new InputShedding(options);
-    shedding.delivered(20, 0);
-    expect(shedding.admit("a", 1500, 100).ok).toBe(true);
-    const refused = shedding.admit("a", 1500, 100);
+    shedding.delivered(20, SOCKETS, 0, 0);
+    expect(shedding.admit("a", 1500, SOCKETS, 100).ok).toBe(true);
+    const refused = shedding.admit("a", 1500, SOCKETS, 100);
     expect(refused.ok).toBe(false);
     const wait = refused.ok ? 0 : refused.retryAfterMs;
     expect(wait).toBeGreaterThan(0);
-    expect(shedding.admit("a", 1500, 100 + wait).ok).toBe(true);
+    expect(shedding.admit("a", 1500, SOCKETS, 100 + wait).ok).toBe(true);
+  });
+});
+
+/** `senders` each try `perSecond` writes a second for `seconds`, staggered evenly; what each got stored. */
+function flood(shedding: InputShedding, senders: number, sockets: number, perSecond: number, seconds: number) {
+  const admitted = new Array<number>(senders).fill(0);
+  const admittedAt: number[] = [];
+  const periodMs = 1000 / perSecond;
+  for (let tick = 0; tick < seconds * perSecond; tick++) {
+    for (let s = 0; s < senders; s++) {
+      const t = tick * periodMs + (s * periodMs) / senders;
+      if (shedding.admit(`p${s}`, 0, sockets, t).ok) {
+        admitted[s] = (admitted[s] ?? 0) + 1;
+        admittedAt.push(t);
+      }
+    }
+  }
+  return { admitted, admittedAt, total: admitted.reduce((a, b) => a + b, 0) };
+}
+
+describe("input shedding (the room's capacity)", () => {
+  // 0.8 x 250,000 deliveries a second: at 800 sockets 250 messages a second, a burst of 62.
+  const capacity = { deliveriesPerSecond: 250_000, lagMaxMs: 1000, windowMs: 2000 };
+
+  it("from the first write of a flood, takes in about deliveries a second / sockets, shared equally", () => {
+    // 800 sockets each sending 2 a second: 1,600 offered, 250 a second deliverable.
+    const { admitted, admittedAt, total } = flood(new InputShedding(capacity), 800, 800, 2, 5);
+    // 5 s at 250 a second plus the burst: the rest refused.
+    expect(total).toBeGreaterThan(1000);
+    expect(total).toBeLessThanOrEqual(5 * 250 + 63);
+    // Never more in the first second than a second's worth and the burst: no lag had to build first.
+    expect(admittedAt.filter((t) => t < 1000).length).toBeLessThanOrEqual(250 + 63);
+    // Equal shares: nobody got two more than anybody else, and everybody got something.
+    expect(Math.min(...admitted)).toBeGreaterThanOrEqual(1);
+    expect(Math.max(...admitted) - Math.min(...admitted)).toBeLessThanOrEqual(2);
+  });
+
+  it("never refuses a room below its capacity, even a burst", () => {
+    // 50 sockets and 200 sockets, everyone sending 2 a second (the bench's moderate and 200-socket loads).
+    for (const sockets of [50, 200]) {
+      const { total } = flood(new InputShedding(capacity), sockets, sockets, 2, 5);
+      expect(total).toBe(sockets * 2 * 5);
+    }
+    // Ten people each sending ten at once into a room of 50.
+    const shedding = new InputShedding(capacity);
+    for (let s = 0; s < 10; s++) for (let i = 0; i < 10; i++) expect(shedding.admit(`p${s}`, 0, 50, 0).ok).toBe(true);
+  });
+
+  it("tells a refused sender when its share comes round", () => {
+    const shedding = new InputShedding(capacity);
+    // 4,000 sockets: 50 messages a second, a burst of 12.
+    let refused: { ok: false; retryAfterMs: number } | undefined;
+    for (let i = 0; i < 100 && !refused; i++) {
+      const result = shedding.admit("a", 0, 4000, 0);
+      if (!result.ok) refused = result;
+    }
+    expect(refused?.retryAfterMs).toBeGreaterThan(0);
+    expect(shedding.admit("a", 0, 4000, refused?.retryAfterMs ?? 0).ok).toBe(true);
+  });
+
+  it("measures the room's capacity while it is behind, and probes upward while it keeps up", () => {
+    const figureAfter = (perSecond: number, lagMs: number, o: { limited?: boolean; admitted?: number } = {}) => {
+      const estimate = new DeliveryCapacity(100_000);
+      // A flush every 100 ms for 3 s.
+      for (let t = 0; t <= 3000; t += 100) {
+        if (o.limited) estimate.limited();
+        estimate.admitted((o.admitted ?? perSecond) / 10);
+        estimate.flushed(perSecond / 10, lagMs, t);
+      }
+      return estimate.perSecond();
+    };
+    // Behind: what it delivered, it can.
+    expect(figureAfter(300_000, 500)).toBeCloseTo(300_000, -3);
+    // Behind and delivering less than it admitted: it can do no more than it delivered.
+    expect(figureAfter(40_000, 500, { admitted: 80_000 })).toBeCloseTo(40_000, -3);
+    // Slow but keeping up with what it admitted (a room of 200 at 2 messages a second each): the figure stays.
+    expect(figureAfter(40_000, 500)).toBe(100_000);
+    // Keeping up while nothing was refused: what was asked of it, not what it can; the figure stays.
+    expect(figureAfter(40_000, 10)).toBe(100_000);
+    // Keeping up while writes were refused: a step up each second.
+    expect(figureAfter(40_000, 10, { limited: true })).toBeGreaterThan(100_000);
   });
 });
 
@@ -141,6 +225,21 @@ describe("input shedding (in a room)", () => {
       const messages = await reader.collect("message", acked.length);
       expect(messages.map((m) => m.seq).sort((x, y) => x - y)).toEqual(acked.map((a) => a.seq).sort((x, y) => x - y));
     }
+  });
+
+  it("never refuses a small room's ordinary use: everyone sending a burst at once", async () => {
+    const room = freshRoom();
+    const people = await Promise.all(["ann", "bob", "cyd", "dan", "eve", "fay"].map((name) => join(room, name)));
+    const burst = LIMITS.writeBurst;
+    for (const [p, person] of people.entries()) {
+      for (let i = 0; i < burst; i++) person.send({ type: "send", id: `m${p}-${i}`, text: `hello ${p} ${i}` });
+    }
+    for (const person of people) {
+      const acks = await person.collect("ack", burst);
+      expect(acks).toHaveLength(burst);
+      expect(person.of("error")).toEqual([]);
+    }
+    expect(await lastSeq(room)).toBe(people.length * burst);
   });
 
   it("still acks a retry of a stored message, and never sheds deletions", async () => {

@@ -5,7 +5,13 @@ const vars = (over: Partial<Env>) => ({ ...over }) as Env;
 
 describe("a room's settings from the deployer's vars", () => {
   it("uses the defaults for vars left unset, empty or not numbers", () => {
-    expect(roomConfig(vars({ ROOM_SOCKET_LIMIT: "lots", HISTORY_DAYS: "", ROOM_IDLE_DAYS: " " }))).toEqual({
+    const unset = vars({
+      ROOM_SOCKET_LIMIT: "lots",
+      HISTORY_DAYS: "",
+      ROOM_IDLE_DAYS: " ",
+      ROOM_DELIVERIES_PER_SECOND: "",
+    });
+    expect(roomConfig(unset)).toEqual({
       socketLimit: 100_000,
       shardSockets: 2000,
       perAddress: 250,
@@ -13,7 +19,12 @@ describe("a room's settings from the deployer's vars", () => {
       namesPerIdentity: 3,
       historyBytesPerMinute: 8 * 1024 * 1024,
       retention: { keep: 10_000 },
+      shedding: { deliveriesPerSecond: 150_000, lagMaxMs: 1000, windowMs: 2000 },
     });
+  });
+
+  it("takes the deliveries a second a room is assumed to make", () => {
+    expect(roomConfig(vars({ ROOM_DELIVERIES_PER_SECOND: "40000" })).shedding.deliveriesPerSecond).toBe(40_000);
   });
 
   it("never budgets less history a minute than one page", () => {
