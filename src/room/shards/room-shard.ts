@@ -24,6 +24,9 @@ type RoomStub = {
   eventsAfter(after: number, upTo: number): Promise<LogEvent[]>;
 };
 
+/** The room's life and the last batch and seq this shard applied of it. */
+type Position = { life: string; batch: number; lastSeq?: number };
+
 const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
 // A call to the room that throws is made again on a new stub this many times.
 const ROOM_TRIES = 3;
@@ -47,6 +50,7 @@ export class RoomShard extends DurableObject<Env> {
   #forwarding = false;
   // The room's stream, applied one batch after another.
   #stream: Promise<void> = Promise.resolve();
+  #at: Position | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -109,33 +113,41 @@ export class RoomShard extends DurableObject<Env> {
   }
 
   async #apply({ room, batch, ops }: ShardBatch): Promise<void> {
-    const kv = this.ctx.storage.kv;
+    const position = this.#position();
     // A batch sent again after a failed call is skipped; a new room life counts from 1.
-    if (kv.get<string>("life") === room && batch <= (kv.get<number>("batch") ?? 0)) return;
+    if (position.life === room && batch <= position.batch) return;
     for (const op of ops) {
-      if (op.t === "event" && op.seq !== undefined && !(await this.#inOrder(op.seq))) continue;
-      if (op.t === "welcome") await this.#welcomeAt(op.lastSeq);
+      if (op.t === "event" && op.seq !== undefined && !(await this.#inOrder(position, op.seq))) continue;
+      if (op.t === "welcome") await this.#welcomeAt(position, op.lastSeq);
       this.#sockets.apply(op);
     }
-    kv.put("life", room);
-    kv.put("batch", batch);
+    position.life = room;
+    position.batch = batch;
+    // One row written a batch, not one an event (each is billed).
+    this.ctx.storage.kv.put("position", position);
     this.#sockets.incoming();
   }
 
+  /** Where this shard is in the room's stream: kept in memory, read from storage once a wake. */
+  #position(): Position {
+    this.#at ??= this.ctx.storage.kv.get<Position>("position") ?? { life: "", batch: 0 };
+    return this.#at;
+  }
+
   /** Whether an event with this seq is next: a duplicate is dropped, a gap before it filled from the room's log. */
-  async #inOrder(seq: number): Promise<boolean> {
-    const last = this.ctx.storage.kv.get<number>("lastSeq");
+  async #inOrder(position: Position, seq: number): Promise<boolean> {
+    const last = position.lastSeq;
     if (last !== undefined && seq <= last) return false;
     if (last !== undefined && seq > last + 1 && this.#sockets.listening) await this.#fill(last, seq - 1);
-    this.ctx.storage.kv.put("lastSeq", seq);
+    position.lastSeq = seq;
     return true;
   }
 
   /** A socket's welcome covers the log up to `lastSeq`: the sockets here get what they missed before it. */
-  async #welcomeAt(lastSeq: number): Promise<void> {
-    const last = this.ctx.storage.kv.get<number>("lastSeq");
+  async #welcomeAt(position: Position, lastSeq: number): Promise<void> {
+    const last = position.lastSeq;
     if (last !== undefined && lastSeq > last && this.#sockets.listening) await this.#fill(last, lastSeq);
-    if (last === undefined || lastSeq > last) this.ctx.storage.kv.put("lastSeq", lastSeq);
+    if (last === undefined || lastSeq > last) position.lastSeq = lastSeq;
   }
 
   async #fill(after: number, upTo: number): Promise<void> {

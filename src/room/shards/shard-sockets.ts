@@ -18,6 +18,8 @@ type ShardAttachment = { id: number; joinedAt: number; active: boolean; held: bo
  */
 export class ShardSockets {
   readonly #byId = new Map<number, WebSocket>();
+  // Each socket's id, read from its attachment once a wake (reading an attachment costs on every frame).
+  readonly #ids = new WeakMap<WebSocket, number>();
   readonly #active = new Set<WebSocket>();
   readonly #fanout: Fanout;
   readonly #backlog = new Backlog(LIMITS.backlogCharsMax, 4 * LIMITS.backlogCharsMax);
@@ -44,6 +46,7 @@ export class ShardSockets {
       const state = readAttachment(ws);
       if (!state || ws.readyState !== WebSocket.OPEN) continue;
       this.#byId.set(state.id, ws);
+      this.#ids.set(ws, state.id);
       if (!state.active) continue;
       this.#active.add(ws);
       if (state.held) this.#fanout.hold(ws);
@@ -64,6 +67,7 @@ export class ShardSockets {
   accept(ws: WebSocket, id: number, now: number): void {
     ws.serializeAttachment({ id, joinedAt: now, active: false, held: false } satisfies ShardAttachment);
     this.#byId.set(id, ws);
+    this.#ids.set(ws, id);
   }
 
   /** The ids of every socket here (the room checks its list against them). */
@@ -77,7 +81,7 @@ export class ShardSockets {
   }
 
   idOf(ws: WebSocket): number | undefined {
-    return readAttachment(ws)?.id;
+    return this.#ids.get(ws);
   }
 
   joinedAt(ws: WebSocket): number {
@@ -140,7 +144,7 @@ export class ShardSockets {
     this.#closed.add(ws);
     this.#active.delete(ws);
     this.#fanout.remove(ws);
-    const id = readAttachment(ws)?.id;
+    const id = this.#ids.get(ws);
     if (id !== undefined && this.#byId.get(id) === ws) this.#byId.delete(id);
     return id;
   }
