@@ -1,0 +1,324 @@
+// What each part of a sharded room costs under wrangler dev: a V8 CPU profile of workerd (where the
+// room object and its shards share one isolate) split by the source module of the frames on each
+// sample's stack, and V8's precise call counts for the same load (batches, RPCs, flushes), so that
+// each part's time is divided by how often it ran. Counts and times come from two steps of the same
+// load (counting makes V8's code slower), each in a fresh room; every figure is per second of load.
+// Usage: npm run shard-costs -- [--sockets 400] [--shard-sockets 100] [--rate 0.5] [--duration 8]
+//   [--parley-config wrangler.toml] [--deflate] [--out FILE.json]
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { startGenerators } from "../load/generator-pool.ts";
+import { runStep, type StepResult } from "../loads.ts";
+import { groupProcesses } from "../proc-stats.ts";
+import { startServer } from "../servers.ts";
+import { connectInspector, type Inspector } from "./inspector.ts";
+import type { CpuProfile } from "./summarize.ts";
+
+const { values } = parseArgs({
+  options: {
+    sockets: { type: "string", default: "400" },
+    "shard-sockets": { type: "string", default: "100" },
+    rate: { type: "string", default: "0.5" },
+    duration: { type: "string", default: "8" },
+    "interval-us": { type: "string", default: "100" },
+    "parley-config": { type: "string", default: "wrangler.toml" },
+    deflate: { type: "boolean", default: false },
+    out: { type: "string" },
+  },
+});
+const sockets = Number(values.sockets);
+const shardSockets = Number(values["shard-sockets"]);
+const rate = Number(values.rate);
+const durationMs = Number(values.duration) * 1000;
+
+type Frame = { functionName: string; scriptId: string; lineNumber: number; url: string };
+type CoverageFunction = { functionName: string; ranges: { startOffset: number; endOffset: number; count: number }[] };
+type ScriptCoverage = { scriptId: string; url: string; functions: CoverageFunction[] };
+
+/** Where each module starts in wrangler's bundle: esbuild heads each one with a `// src/...` comment. */
+class BundleMap {
+  readonly #starts: { line: number; offset: number; module: string }[] = [];
+  constructor(source: string) {
+    let offset = 0;
+    source.split("\n").forEach((text, line) => {
+      const match = /^\/\/ (src\/[\w/.-]+\.ts)$/.exec(text.trim());
+      if (match?.[1]) this.#starts.push({ line, offset, module: match[1].replace(/^src\//, "") });
+      offset += text.length + 1;
+    });
+  }
+  #find(pick: (s: { line: number; offset: number }) => number, at: number): string {
+    let found = "";
+    for (const start of this.#starts) {
+      if (pick(start) > at) break;
+      found = start.module;
+    }
+    return found;
+  }
+  moduleAtLine(line: number): string {
+    return this.#find((s) => s.line, line);
+  }
+  moduleAtOffset(offset: number): string {
+    return this.#find((s) => s.offset, offset);
+  }
+}
+
+// A sample's part: the first frame from the stack's root that names one (module, and function where given).
+const PARTS: { part: string; module: string; functions?: string[] }[] = [
+  { part: "room: shard streams (queue ops, send batches by RPC)", module: "room/shards/remote-sockets.ts" },
+  {
+    part: "shard: apply the room's batches",
+    module: "room/shards/room-shard.ts",
+    functions: ["deliver", "#apply", "#inOrder", "#welcomeAt", "#fill"],
+  },
+  {
+    part: "shard: frames from its sockets, forwarded by RPC",
+    module: "room/shards/room-shard.ts",
+    functions: ["webSocketMessage", "#forward", "#forwardAll", "#reply", "#callRoom"],
+  },
+  { part: "shard: deliver to its sockets (send)", module: "room/shards/shard-sockets.ts" },
+  {
+    part: "room: forwarded frames (validate rules, store, seq, ack)",
+    module: "room/chat-room.ts",
+    functions: ["fromShard"],
+  },
+  { part: "room: its own sockets' frames", module: "room/chat-room.ts", functions: ["webSocketMessage"] },
+  { part: "room: deliver to its own sockets (send)", module: "room/connections.ts", functions: ["send", "#trySend"] },
+  { part: "joins and leaves", module: "room/chat-room.ts", functions: ["fetch", "joinRemote", "webSocketClose"] },
+  { part: "joins and leaves", module: "room/shards/room-shard.ts", functions: ["fetch", "webSocketClose"] },
+  { part: "fan-out flush (shared code: split below)", module: "room/fanout.ts" },
+  { part: "fan-out flush (shared code: split below)", module: "room/flush-payloads.ts" },
+];
+const UNSPLIT = "fan-out flush (shared code: split below)";
+
+function partsOf(profile: CpuProfile, bundles: Map<string, BundleMap>): Map<string, number> {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const partOfNode = new Map<number, string>();
+  const nameOf = (id: number): string => {
+    const cached = partOfNode.get(id);
+    if (cached) return cached;
+    const chain: Frame[] = [];
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = byId.get(at)?.callFrame as Frame | undefined;
+      if (frame) chain.unshift(frame);
+    }
+    let part: string | undefined;
+    for (const frame of chain) {
+      const module = bundles.get(frame.scriptId)?.moduleAtLine(frame.lineNumber) ?? "";
+      part = PARTS.find((p) => p.module === module && (!p.functions || p.functions.includes(frame.functionName)))?.part;
+      if (part) break;
+    }
+    const leaf = chain.at(-1)?.functionName ?? "";
+    const named = part ?? (leaf.startsWith("(") ? leaf : "other JS (worker, runtime glue)");
+    partOfNode.set(id, named);
+    return named;
+  };
+  const ms = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const dt = (profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0) / 1000;
+    const part = nameOf(id);
+    ms.set(part, (ms.get(part) ?? 0) + dt);
+  });
+  return ms;
+}
+
+// Functions whose calls are counted: (module, function) -> label.
+const COUNTED: { label: string; module: string; fn: string }[] = [
+  { label: "batches to shards (RoomShard.deliver)", module: "room/shards/room-shard.ts", fn: "deliver" },
+  { label: "ops applied on shards (ShardSockets.apply)", module: "room/shards/shard-sockets.ts", fn: "apply" },
+  { label: "forwarded batches to the room (ChatRoom.fromShard)", module: "room/chat-room.ts", fn: "fromShard" },
+  { label: "gap fills (ChatRoom.eventsAfter)", module: "room/chat-room.ts", fn: "eventsAfter" },
+  {
+    label: "frames from shard sockets (RoomShard.webSocketMessage)",
+    module: "room/shards/room-shard.ts",
+    fn: "webSocketMessage",
+  },
+  {
+    label: "frames from room sockets (ChatRoom.webSocketMessage)",
+    module: "room/chat-room.ts",
+    fn: "webSocketMessage",
+  },
+  { label: "fan-out flushes, room and shards (Fanout.flush)", module: "room/fanout.ts", fn: "flush" },
+  { label: "payloads sent on shards (ShardSockets #trySend)", module: "room/shards/shard-sockets.ts", fn: "#trySend" },
+  { label: "payloads sent by the room (Connections #trySend)", module: "room/connections.ts", fn: "#trySend" },
+  { label: "messages stored (MessageStore.append)", module: "room/log/message-store.ts", fn: "append" },
+];
+
+function countsOf(coverage: ScriptCoverage[], bundles: Map<string, BundleMap>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const script of coverage) {
+    const bundle = bundles.get(script.scriptId);
+    if (!bundle) continue;
+    for (const fn of script.functions) {
+      const range = fn.ranges[0];
+      if (!range) continue;
+      const module = bundle.moduleAtOffset(range.startOffset);
+      const counted = COUNTED.find((c) => c.module === module && c.fn === fn.functionName);
+      if (counted) counts.set(counted.label, (counts.get(counted.label) ?? 0) + range.count);
+    }
+  }
+  return counts;
+}
+
+async function bundlesOf(inspector: Inspector, scriptIds: Iterable<string>): Promise<Map<string, BundleMap>> {
+  const bundles = new Map<string, BundleMap>();
+  await inspector.call("Debugger.enable");
+  for (const scriptId of new Set(scriptIds)) {
+    try {
+      const { scriptSource } = await inspector.call<{ scriptSource: string }>("Debugger.getScriptSource", { scriptId });
+      if (scriptSource.includes("// src/room/")) bundles.set(scriptId, new BundleMap(scriptSource));
+    } catch {
+      // not a script of ours
+    }
+  }
+  await inspector.call("Debugger.disable");
+  return bundles;
+}
+
+const server = await startServer("parley", {
+  cpus: "0",
+  parleyConfig: values["parley-config"],
+  vars: { ROOM_SHARD_SOCKETS: String(shardSockets) },
+});
+const pool = startGenerators(1, "1");
+try {
+  const processes = groupProcesses(server.group);
+  const wrangler = processes.find((p) => p.command.includes("--inspector-port"));
+  const inspectorPort = Number(wrangler?.command[wrangler.command.indexOf("--inspector-port") + 1]);
+  const inspector = await connectInspector(inspectorPort);
+  const step = (duration: number, onConnected?: () => Promise<void>) =>
+    runStep(server, pool, {
+      sockets,
+      rate,
+      durationMs: duration,
+      warmupMs: 1000,
+      drainMs: 5000,
+      concurrency: 50,
+      deflate: values.deflate,
+      ...(onConnected ? { onConnected } : {}),
+    });
+  const line = (label: string, s: StepResult) =>
+    console.log(
+      `${label}: ${Math.round(s.deliveredPerSec)}/${Math.round(s.offeredPerSec)} msg/s delivered/offered, sent ${s.sent}, refused ${s.refused}, lost ${s.lost} dup ${s.duplicated} ooo ${s.outOfOrder}/${s.seqOutOfOrder}, p50 ${s.p50.toFixed(1)} p99 ${s.p99.toFixed(1)} ms, server CPU ${s.serverCpu.toFixed(2)}`,
+    );
+  line("warm-up", await step(4000));
+
+  // Counts: V8's precise coverage, reset once the sockets are open and read right after the step.
+  await inspector.call("Profiler.enable");
+  await inspector.call("Profiler.startPreciseCoverage", { callCount: true, detailed: false });
+  let countFrom = 0;
+  const counted = await step(durationMs, async () => {
+    await inspector.call("Profiler.takePreciseCoverage");
+    countFrom = performance.now();
+  });
+  const { result: coverage } = await inspector.call<{ result: ScriptCoverage[] }>("Profiler.takePreciseCoverage");
+  const countSeconds = (performance.now() - countFrom) / 1000;
+  await inspector.call("Profiler.stopPreciseCoverage");
+  line("counted", counted);
+
+  // Times: a sampling profile of the same load in a fresh room.
+  await inspector.call("Profiler.setSamplingInterval", { interval: Number(values["interval-us"]) });
+  let profileFrom = 0;
+  const profiled = await step(durationMs, async () => {
+    await inspector.call("Profiler.start");
+    profileFrom = performance.now();
+  });
+  const { profile } = await inspector.call<{ profile: CpuProfile }>("Profiler.stop");
+  const profileSeconds = (performance.now() - profileFrom) / 1000;
+  line("profiled", profiled);
+  const ids = [...profile.nodes.map((n) => (n.callFrame as Frame).scriptId), ...coverage.map((c) => c.scriptId)];
+  const bundles = await bundlesOf(inspector, ids);
+  inspector.close();
+  if (bundles.size === 0) throw new Error("no bundle with `// src/room/` module comments found in the inspector");
+
+  const counts = countsOf(coverage, bundles);
+  const parts = partsOf(profile, bundles);
+  // The shared flush code, split between the room's and the shards' by their own send time.
+  const shardSend = parts.get("shard: deliver to its sockets (send)") ?? 0;
+  const roomSend = parts.get("room: deliver to its own sockets (send)") ?? 0;
+  const shardShare = shardSend + roomSend > 0 ? shardSend / (shardSend + roomSend) : 0;
+
+  const perSecond = (n: number, seconds: number) => n / seconds;
+  const onShards = Math.max(0, sockets - shardSockets);
+  // Deliveries over each window: every stored message reaches every other socket (nothing was lost).
+  const deliveries = (s: StepResult) => (s.sent - s.refused) * (s.sockets - 1);
+  const shardDeliveriesPerSec = perSecond((deliveries(profiled) * onShards) / sockets, profileSeconds);
+  const roomDeliveriesPerSec = perSecond(
+    (deliveries(profiled) * Math.min(sockets, shardSockets)) / sockets,
+    profileSeconds,
+  );
+  const msPerSec = (part: string) => perSecond(parts.get(part) ?? 0, profileSeconds);
+  const countPerSec = (label: string) => perSecond(counts.get(label) ?? 0, countSeconds);
+  const us = (msPerSecond: number, perSecondCount: number) =>
+    perSecondCount > 0 ? (msPerSecond * 1000) / perSecondCount : NaN;
+
+  console.log(
+    `\n${sockets} sockets, ROOM_SHARD_SOCKETS=${shardSockets} (${Math.ceil(onShards / shardSockets)} shard objects), ${rate} msg/s each`,
+  );
+  console.log(
+    `\ncalls a second (precise coverage, ${countSeconds.toFixed(1)} s from the sockets' open to the step's end):`,
+  );
+  for (const { label } of COUNTED) console.log(`  ${countPerSec(label).toFixed(1).padStart(10)}  ${label}`);
+  console.log(`\nCPU ms a second (sampling profile, ${profileSeconds.toFixed(1)} s), by part:`);
+  for (const [part, ms] of [...parts].sort((a, b) => b[1] - a[1]))
+    console.log(`  ${perSecond(ms, profileSeconds).toFixed(1).padStart(8)}  ${part}`);
+
+  const batches = countPerSec("batches to shards (RoomShard.deliver)");
+  const forwarded = countPerSec("forwarded batches to the room (ChatRoom.fromShard)");
+  const shardFrames = countPerSec("frames from shard sockets (RoomShard.webSocketMessage)");
+  const stored = countPerSec("messages stored (MessageStore.append)");
+  const costs = {
+    sockets,
+    shardSockets,
+    rate,
+    deliveredPerSec: profiled.deliveredPerSec,
+    shardDeliveryUs: us(
+      msPerSec("shard: deliver to its sockets (send)") + shardShare * msPerSec(UNSPLIT),
+      shardDeliveriesPerSec,
+    ),
+    roomDeliveryUs: us(
+      msPerSec("room: deliver to its own sockets (send)") + (1 - shardShare) * msPerSec(UNSPLIT),
+      roomDeliveriesPerSec,
+    ),
+    roomPerBatchUs: us(msPerSec("room: shard streams (queue ops, send batches by RPC)"), batches),
+    shardPerBatchUs: us(msPerSec("shard: apply the room's batches"), batches),
+    opsPerBatch: countPerSec("ops applied on shards (ShardSockets.apply)") / Math.max(1e-9, batches),
+    shardPerFrameUs: us(msPerSec("shard: frames from its sockets, forwarded by RPC"), shardFrames),
+    framesPerForward: shardFrames / Math.max(1e-9, forwarded),
+    roomPerForwardedMessageUs: us(msPerSec("room: forwarded frames (validate rules, store, seq, ack)"), stored),
+    batchesPerSec: batches,
+    forwardedPerSec: forwarded,
+    storedPerSec: stored,
+    counts: Object.fromEntries([...counts].map(([k, v]) => [k, perSecond(v, countSeconds)])),
+    partsMsPerSec: Object.fromEntries([...parts].map(([k, v]) => [k, perSecond(v, profileSeconds)])),
+    profileSeconds,
+    countSeconds,
+  };
+  console.log("\nper unit (µs of workerd's JS thread):");
+  console.log(
+    `  ${costs.shardDeliveryUs.toFixed(2).padStart(8)}  a delivery on a shard (its send, and its share of the flush)`,
+  );
+  console.log(
+    `  ${costs.roomDeliveryUs.toFixed(2).padStart(8)}  a delivery on the room object's own sockets, likewise`,
+  );
+  console.log(
+    `  ${costs.roomPerBatchUs.toFixed(1).padStart(8)}  a batch to one shard, at the room (queue its ops, make the RPC call); ${costs.opsPerBatch.toFixed(1)} ops a batch`,
+  );
+  console.log(
+    `  ${costs.shardPerBatchUs.toFixed(1).padStart(8)}  a batch, at the shard (take the call, check seqs, queue the ops)`,
+  );
+  console.log(
+    `  ${costs.shardPerFrameUs.toFixed(1).padStart(8)}  a frame from a shard's socket, at the shard (check, forward); ${costs.framesPerForward.toFixed(1)} frames a forwarded batch`,
+  );
+  console.log(
+    `  ${costs.roomPerForwardedMessageUs.toFixed(1).padStart(8)}  a forwarded message, at the room (dispatch, store, seq, ack), per message stored`,
+  );
+  if (values.out) {
+    writeFileSync(values.out, JSON.stringify(costs, null, 2));
+    console.log(`\nwrote ${values.out}`);
+  }
+} finally {
+  await pool.stop();
+  await server.stop();
+}
