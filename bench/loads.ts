@@ -98,7 +98,11 @@ const freshRoom = (label: string) => `bench-${label}-${Date.now().toString(36)}-
 /** Bytes received so far by the clients' sockets to the server (`ss`: kernel TCP counters). */
 export function clientBytesReceived(server: BenchServer): number {
   const port = new URL(server.url).port;
-  const out = execFileSync("ss", ["-tinH", "state", "established", "dport", `= :${port}`], { encoding: "utf8" });
+  // Thousands of sockets print megabytes: more than execFileSync buffers by default.
+  const out = execFileSync("ss", ["-tinH", "state", "established", "dport", `= :${port}`], {
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
   let total = 0;
   for (const match of out.matchAll(/bytes_received:(\d+)/g)) total += Number(match[1]);
   return total;
