@@ -1,9 +1,10 @@
 // What each part of a sharded room costs under wrangler dev: a V8 CPU profile of workerd (where the
-// room object and its shards share one isolate) split by the source module of the frames on each
-// sample's stack, and V8's precise call counts for the same load (batches, RPCs, flushes), so that
-// each part's time is divided by how often it ran. Counts and times come from two steps of the same
-// load (counting makes V8's code slower), each in a fresh room; every figure is per second of load.
-// Usage: npm run shard-costs -- [--sockets 400] [--shard-sockets 100] [--rate 0.5] [--duration 8]
+// room object and its shards share one isolate), each sample given to a part by the source module of
+// the frames on its stack, divided by how often that part ran. workerd's inspector has no call counts
+// (V8's precise coverage answers "Profiler is not enabled"), so the counts come from the load itself: at
+// a rate where every message goes out in a flush of its own (checked: 1.0 messages a frame at the
+// clients), one message is one RPC batch to each shard and one forwarded batch from the sender's shard.
+// Usage: npm run shard-costs -- [--sockets 400] [--shard-sockets 100] [--rate 0.1] [--duration 15]
 //   [--parley-config wrangler.toml] [--deflate] [--out FILE.json]
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -18,8 +19,8 @@ const { values } = parseArgs({
   options: {
     sockets: { type: "string", default: "400" },
     "shard-sockets": { type: "string", default: "100" },
-    rate: { type: "string", default: "0.5" },
-    duration: { type: "string", default: "8" },
+    rate: { type: "string", default: "0.1" },
+    duration: { type: "string", default: "15" },
     "interval-us": { type: "string", default: "100" },
     "parley-config": { type: "string", default: "wrangler.toml" },
     deflate: { type: "boolean", default: false },
@@ -32,8 +33,6 @@ const rate = Number(values.rate);
 const durationMs = Number(values.duration) * 1000;
 
 type Frame = { functionName: string; scriptId: string; lineNumber: number; url: string };
-type CoverageFunction = { functionName: string; ranges: { startOffset: number; endOffset: number; count: number }[] };
-type ScriptCoverage = { scriptId: string; url: string; functions: CoverageFunction[] };
 
 /** Where each module starts in wrangler's bundle: esbuild heads each one with a `// src/...` comment. */
 class BundleMap {
@@ -123,44 +122,6 @@ function partsOf(profile: CpuProfile, bundles: Map<string, BundleMap>): Map<stri
   return ms;
 }
 
-// Functions whose calls are counted: (module, function) -> label.
-const COUNTED: { label: string; module: string; fn: string }[] = [
-  { label: "batches to shards (RoomShard.deliver)", module: "room/shards/room-shard.ts", fn: "deliver" },
-  { label: "ops applied on shards (ShardSockets.apply)", module: "room/shards/shard-sockets.ts", fn: "apply" },
-  { label: "forwarded batches to the room (ChatRoom.fromShard)", module: "room/chat-room.ts", fn: "fromShard" },
-  { label: "gap fills (ChatRoom.eventsAfter)", module: "room/chat-room.ts", fn: "eventsAfter" },
-  {
-    label: "frames from shard sockets (RoomShard.webSocketMessage)",
-    module: "room/shards/room-shard.ts",
-    fn: "webSocketMessage",
-  },
-  {
-    label: "frames from room sockets (ChatRoom.webSocketMessage)",
-    module: "room/chat-room.ts",
-    fn: "webSocketMessage",
-  },
-  { label: "fan-out flushes, room and shards (Fanout.flush)", module: "room/fanout.ts", fn: "flush" },
-  { label: "payloads sent on shards (ShardSockets #trySend)", module: "room/shards/shard-sockets.ts", fn: "#trySend" },
-  { label: "payloads sent by the room (Connections #trySend)", module: "room/connections.ts", fn: "#trySend" },
-  { label: "messages stored (MessageStore.append)", module: "room/log/message-store.ts", fn: "append" },
-];
-
-function countsOf(coverage: ScriptCoverage[], bundles: Map<string, BundleMap>): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const script of coverage) {
-    const bundle = bundles.get(script.scriptId);
-    if (!bundle) continue;
-    for (const fn of script.functions) {
-      const range = fn.ranges[0];
-      if (!range) continue;
-      const module = bundle.moduleAtOffset(range.startOffset);
-      const counted = COUNTED.find((c) => c.module === module && c.fn === fn.functionName);
-      if (counted) counts.set(counted.label, (counts.get(counted.label) ?? 0) + range.count);
-    }
-  }
-  return counts;
-}
-
 async function bundlesOf(inspector: Inspector, scriptIds: Iterable<string>): Promise<Map<string, BundleMap>> {
   const bundles = new Map<string, BundleMap>();
   await inspector.call("Debugger.enable");
@@ -204,20 +165,8 @@ try {
     );
   line("warm-up", await step(4000));
 
-  // Counts: V8's precise coverage, reset once the sockets are open and read right after the step.
-  await inspector.call("Profiler.enable");
-  await inspector.call("Profiler.startPreciseCoverage", { callCount: true, detailed: false });
-  let countFrom = 0;
-  const counted = await step(durationMs, async () => {
-    await inspector.call("Profiler.takePreciseCoverage");
-    countFrom = performance.now();
-  });
-  const { result: coverage } = await inspector.call<{ result: ScriptCoverage[] }>("Profiler.takePreciseCoverage");
-  const countSeconds = (performance.now() - countFrom) / 1000;
-  await inspector.call("Profiler.stopPreciseCoverage");
-  line("counted", counted);
-
   // Times: a sampling profile of the same load in a fresh room.
+  await inspector.call("Profiler.enable");
   await inspector.call("Profiler.setSamplingInterval", { interval: Number(values["interval-us"]) });
   let profileFrom = 0;
   const profiled = await step(durationMs, async () => {
@@ -227,12 +176,13 @@ try {
   const { profile } = await inspector.call<{ profile: CpuProfile }>("Profiler.stop");
   const profileSeconds = (performance.now() - profileFrom) / 1000;
   line("profiled", profiled);
-  const ids = [...profile.nodes.map((n) => (n.callFrame as Frame).scriptId), ...coverage.map((c) => c.scriptId)];
-  const bundles = await bundlesOf(inspector, ids);
+  const bundles = await bundlesOf(
+    inspector,
+    profile.nodes.map((n) => (n.callFrame as Frame).scriptId),
+  );
   inspector.close();
   if (bundles.size === 0) throw new Error("no bundle with `// src/room/` module comments found in the inspector");
 
-  const counts = countsOf(coverage, bundles);
   const parts = partsOf(profile, bundles);
   // The shared flush code, split between the room's and the shards' by their own send time.
   const shardSend = parts.get("shard: deliver to its sockets (send)") ?? 0;
@@ -249,25 +199,23 @@ try {
     profileSeconds,
   );
   const msPerSec = (part: string) => perSecond(parts.get(part) ?? 0, profileSeconds);
-  const countPerSec = (label: string) => perSecond(counts.get(label) ?? 0, countSeconds);
   const us = (msPerSecond: number, perSecondCount: number) =>
     perSecondCount > 0 ? (msPerSecond * 1000) / perSecondCount : NaN;
 
   console.log(
     `\n${sockets} sockets, ROOM_SHARD_SOCKETS=${shardSockets} (${Math.ceil(onShards / shardSockets)} shard objects), ${rate} msg/s each`,
   );
-  console.log(
-    `\ncalls a second (precise coverage, ${countSeconds.toFixed(1)} s from the sockets' open to the step's end):`,
-  );
-  for (const { label } of COUNTED) console.log(`  ${countPerSec(label).toFixed(1).padStart(10)}  ${label}`);
   console.log(`\nCPU ms a second (sampling profile, ${profileSeconds.toFixed(1)} s), by part:`);
   for (const [part, ms] of [...parts].sort((a, b) => b[1] - a[1]))
     console.log(`  ${perSecond(ms, profileSeconds).toFixed(1).padStart(8)}  ${part}`);
 
-  const batches = countPerSec("batches to shards (RoomShard.deliver)");
-  const forwarded = countPerSec("forwarded batches to the room (ChatRoom.fromShard)");
-  const shardFrames = countPerSec("frames from shard sockets (RoomShard.webSocketMessage)");
-  const stored = countPerSec("messages stored (MessageStore.append)");
+  // Counts from the load: each stored message one flush, so one batch to each shard; the sender's shard
+  // forwards it alone; a shard's sockets each report \`received\` every 2 s (the bench's clients, like the page).
+  const shards = Math.ceil(onShards / shardSockets);
+  const stored = perSecond(profiled.sent - profiled.refused, profileSeconds);
+  const batches = stored * shards;
+  const forwarded = (stored * onShards) / sockets;
+  const shardFrames = forwarded + onShards / 2;
   const costs = {
     sockets,
     shardSockets,
@@ -283,19 +231,19 @@ try {
     ),
     roomPerBatchUs: us(msPerSec("room: shard streams (queue ops, send batches by RPC)"), batches),
     shardPerBatchUs: us(msPerSec("shard: apply the room's batches"), batches),
-    opsPerBatch: countPerSec("ops applied on shards (ShardSockets.apply)") / Math.max(1e-9, batches),
     shardPerFrameUs: us(msPerSec("shard: frames from its sockets, forwarded by RPC"), shardFrames),
     framesPerForward: shardFrames / Math.max(1e-9, forwarded),
     roomPerForwardedMessageUs: us(msPerSec("room: forwarded frames (validate rules, store, seq, ack)"), stored),
     batchesPerSec: batches,
     forwardedPerSec: forwarded,
     storedPerSec: stored,
-    counts: Object.fromEntries([...counts].map(([k, v]) => [k, perSecond(v, countSeconds)])),
+    messagesPerFrame: profiled.messagesPerFrame,
     partsMsPerSec: Object.fromEntries([...parts].map(([k, v]) => [k, perSecond(v, profileSeconds)])),
     profileSeconds,
-    countSeconds,
   };
-  console.log("\nper unit (µs of workerd's JS thread):");
+  console.log(
+    `\nper unit (µs of workerd's JS thread); counts assume one flush a message: ${profiled.messagesPerFrame.toFixed(2)} messages a frame at the clients${profiled.messagesPerFrame > 1.05 ? " (MORE THAN ONE: per-batch figures are too high)" : ""}`,
+  );
   console.log(
     `  ${costs.shardDeliveryUs.toFixed(2).padStart(8)}  a delivery on a shard (its send, and its share of the flush)`,
   );
@@ -303,7 +251,7 @@ try {
     `  ${costs.roomDeliveryUs.toFixed(2).padStart(8)}  a delivery on the room object's own sockets, likewise`,
   );
   console.log(
-    `  ${costs.roomPerBatchUs.toFixed(1).padStart(8)}  a batch to one shard, at the room (queue its ops, make the RPC call); ${costs.opsPerBatch.toFixed(1)} ops a batch`,
+    `  ${costs.roomPerBatchUs.toFixed(1).padStart(8)}  a batch to one shard, at the room (queue its ops, make the RPC call)`,
   );
   console.log(
     `  ${costs.shardPerBatchUs.toFixed(1).padStart(8)}  a batch, at the shard (take the call, check seqs, queue the ops)`,
