@@ -4,7 +4,7 @@
 // (V8's precise coverage answers "Profiler is not enabled"), so the counts come from the load itself: at
 // a rate where every message goes out in a flush of its own (checked: 1.0 messages a frame at the
 // clients), one message is one RPC batch to each shard and one forwarded batch from the sender's shard.
-// Usage: npm run shard-costs -- [--sockets 400] [--shard-sockets 100] [--rate 0.1] [--duration 15]
+// Usage: npm run shard-costs -- [--sockets 400] [--shard-sockets 100] [--rate 0.02] [--duration 20]
 //   [--parley-config wrangler.toml] [--deflate] [--out FILE.json]
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -19,8 +19,8 @@ const { values } = parseArgs({
   options: {
     sockets: { type: "string", default: "400" },
     "shard-sockets": { type: "string", default: "100" },
-    rate: { type: "string", default: "0.1" },
-    duration: { type: "string", default: "15" },
+    rate: { type: "string", default: "0.02" },
+    duration: { type: "string", default: "20" },
     "interval-us": { type: "string", default: "100" },
     "parley-config": { type: "string", default: "wrangler.toml" },
     deflate: { type: "boolean", default: false },
@@ -102,12 +102,13 @@ function partsOf(profile: CpuProfile, bundles: Map<string, BundleMap>): Map<stri
       const frame = byId.get(at)?.callFrame as Frame | undefined;
       if (frame) chain.unshift(frame);
     }
-    let part: string | undefined;
-    for (const frame of chain) {
+    // The shared fan-out code counts only when no part of its own is on the stack (the room's flush
+    // calls its shard streams through the relay hook; each flush calls its owner's send).
+    const matches = chain.map((frame) => {
       const module = bundles.get(frame.scriptId)?.moduleAtLine(frame.lineNumber) ?? "";
-      part = PARTS.find((p) => p.module === module && (!p.functions || p.functions.includes(frame.functionName)))?.part;
-      if (part) break;
-    }
+      return PARTS.find((p) => p.module === module && (!p.functions || p.functions.includes(frame.functionName)))?.part;
+    });
+    const part = matches.find((m) => m !== undefined && m !== UNSPLIT) ?? matches.find((m) => m !== undefined);
     const leaf = chain.at(-1)?.functionName ?? "";
     const named = part ?? (leaf.startsWith("(") ? leaf : "other JS (worker, runtime glue)");
     partOfNode.set(id, named);
@@ -118,9 +119,17 @@ function partsOf(profile: CpuProfile, bundles: Map<string, BundleMap>): Map<stri
     const dt = (profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0) / 1000;
     const part = nameOf(id);
     ms.set(part, (ms.get(part) ?? 0) + dt);
+    // What each part spends its time in: the sample's own function.
+    const leaf = (byId.get(id)?.callFrame as Frame | undefined)?.functionName || "(anonymous)";
+    const leaves = leavesOf.get(part) ?? new Map<string, number>();
+    leaves.set(leaf, (leaves.get(leaf) ?? 0) + dt);
+    leavesOf.set(part, leaves);
   });
   return ms;
 }
+
+/** Self time by function within each part, from the last profile split. */
+const leavesOf = new Map<string, Map<string, number>>();
 
 async function bundlesOf(inspector: Inspector, scriptIds: Iterable<string>): Promise<Map<string, BundleMap>> {
   const bundles = new Map<string, BundleMap>();
@@ -206,8 +215,12 @@ try {
     `\n${sockets} sockets, ROOM_SHARD_SOCKETS=${shardSockets} (${Math.ceil(onShards / shardSockets)} shard objects), ${rate} msg/s each`,
   );
   console.log(`\nCPU ms a second (sampling profile, ${profileSeconds.toFixed(1)} s), by part:`);
-  for (const [part, ms] of [...parts].sort((a, b) => b[1] - a[1]))
+  for (const [part, ms] of [...parts].sort((a, b) => b[1] - a[1])) {
     console.log(`  ${perSecond(ms, profileSeconds).toFixed(1).padStart(8)}  ${part}`);
+    const top = [...(leavesOf.get(part) ?? [])].sort((a, b) => b[1] - a[1]).slice(0, 4);
+    if (!part.startsWith("("))
+      console.log(`            ${top.map(([fn, t]) => `${fn} ${((100 * t) / ms).toFixed(0)}%`).join(", ")}`);
+  }
 
   // Counts from the load: each stored message one flush, so one batch to each shard; the sender's shard
   // forwards it alone; a shard's sockets each report \`received\` every 2 s (the bench's clients, like the page).
