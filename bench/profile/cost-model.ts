@@ -7,7 +7,12 @@ import { parseArgs } from "node:util";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { "shard-sockets": { type: "string", default: "2000" } },
+  options: {
+    "shard-sockets": { type: "string", default: "2000" },
+    // A delivery's cost once the room is busy and each frame carries many messages (the group commit):
+    // docs/bench-shards.md, the whole server group's CPU over delivered msg/s at 400 sockets, 4.3-6.0 µs.
+    "busy-delivery-us": { type: "string", default: "5" },
+  },
 });
 const file = positionals[0];
 if (!file) throw new Error("usage: node bench/profile/cost-model.ts COSTS.json");
@@ -21,6 +26,7 @@ type Costs = {
 };
 const costs = JSON.parse(readFileSync(file, "utf8")) as Costs;
 const S = Number(values["shard-sockets"]);
+const BUSY_DELIVERY_US = Number(values["busy-delivery-us"]);
 
 // Prices (https://developers.cloudflare.com/durable-objects/platform/pricing/, Workers Paid), before the
 // account's monthly allowances (1M requests, 400,000 GB-s, 50M rows written, 5 GB-month stored).
@@ -69,6 +75,9 @@ function model(people: number, rate: number) {
   const perMessageRoomUs =
     costs.roomPerForwardedMessageUs + onRoom * costs.roomDeliveryUs + shards * costs.roomPerBatchUs;
   const roomMaxRate = 1 / (perMessageRoomUs * us);
+  // Busy: frames carry many messages, one RPC per shard per flush carries many too (its cost left out).
+  const busyPerMessageUs = costs.roomPerForwardedMessageUs + onRoom * BUSY_DELIVERY_US;
+  const busyMaxRate = 1 / (busyPerMessageUs * us);
   // Requests a month.
   const incoming = (rate + people * (Math.min(rate, 1 / REPORT_EVERY_S) + 1 / PING_EVERY_S)) * MONTH_S;
   const senderOnShard = shards > 0 ? (people - onRoom) / people : 0;
@@ -90,7 +99,22 @@ function model(people: number, rate: number) {
     rows: (rows / 1e6) * PRICE.rowWrittenPerM,
     storage: storedGb * PRICE.gbMonth,
   };
-  return { shards, room, shard, roomMaxRate, incoming, rpc, requests, gbsLow, gbsHigh, rows, storedGb, cost };
+  return {
+    shards,
+    room,
+    shard,
+    roomMaxRate,
+    busyPerMessageUs,
+    busyMaxRate,
+    incoming,
+    rpc,
+    requests,
+    gbsLow,
+    gbsHigh,
+    rows,
+    storedGb,
+    cost,
+  };
 }
 
 const table = (rows: Row[]) => {
@@ -102,16 +126,21 @@ const table = (rows: Row[]) => {
   ].join("\n");
 };
 
-console.log(`Per-part costs from ${file}: ${JSON.stringify(costs)}\nROOM_SHARD_SOCKETS=${S}\n`);
+console.log(
+  `Per-part costs from ${file}: ${JSON.stringify(costs)}\nROOM_SHARD_SOCKETS=${S}, busy delivery ${BUSY_DELIVERY_US} µs\n`,
+);
 const load: Row[] = [];
 for (const people of [100, 2_000, 10_000, 100_000, 400_000]) {
   const m = model(people, 1);
   load.push({
     people: people.toLocaleString("en-US"),
     "shard objects": String(m.shards),
-    "room object's µs a message": (1e6 / m.roomMaxRate).toFixed(0),
-    "room saturates at msg/s": Math.round(m.roomMaxRate).toLocaleString("en-US"),
-    "each shard at 1 msg/s (busy share)": m.shards > 0 ? `${(100 * m.shard).toFixed(2)}%` : "-",
+    "room object, µs a message, quiet (a flush each)": (1e6 / m.roomMaxRate).toFixed(0),
+    "that is full at msg/s": Math.round(m.roomMaxRate).toLocaleString("en-US"),
+    "µs a message, busy (batched)": m.busyPerMessageUs.toFixed(0),
+    "room saturates at msg/s": Math.round(m.busyMaxRate).toLocaleString("en-US"),
+    "room busy at 1 msg/s": `${(100 * m.room).toFixed(2)}%`,
+    "each shard busy at 1 msg/s": m.shards > 0 ? `${(100 * m.shard).toFixed(2)}%` : "-",
   });
 }
 console.log(table(load));
