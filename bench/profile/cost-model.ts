@@ -62,16 +62,19 @@ function model(people: number, rate: number) {
   const flushes = flushesPerSec(rate);
   const us = 1e-6;
   // CPU seconds a second (utilisation of one object's thread).
-  const room =
+  const quietRoom =
     rate * costs.roomPerForwardedMessageUs * us +
     rate * onRoom * costs.roomDeliveryUs * us +
     flushes * shards * costs.roomPerBatchUs * us;
-  const shard =
+  const quietShard =
     shards > 0
       ? rate * S * costs.shardDeliveryUs * us +
         flushes * costs.shardPerBatchUs * us +
         (rate / (shards + 1)) * costs.shardPerFrameUs * us
       : 0;
+  // Past a full thread the room batches (group commit): then a delivery costs the busy figure.
+  const room = quietRoom <= 1 ? quietRoom : rate * (costs.roomPerForwardedMessageUs + onRoom * BUSY_DELIVERY_US) * us;
+  const shard = quietShard <= 1 ? quietShard : rate * S * BUSY_DELIVERY_US * us;
   const perMessageRoomUs =
     costs.roomPerForwardedMessageUs + onRoom * costs.roomDeliveryUs + shards * costs.roomPerBatchUs;
   const roomMaxRate = 1 / (perMessageRoomUs * us);
@@ -87,7 +90,7 @@ function model(people: number, rate: number) {
   const alarms = ((shards + 1) * MONTH_S) / 30;
   const requests = incoming / 20 + rpc + joinRequests + alarms;
   // Duration: from the CPU above (lower bound) to every object active all month (upper bound).
-  const gbsLow = (room + shards * shard) * MONTH_S * OBJECT_GB;
+  const gbsLow = Math.min(room, 1) * MONTH_S * OBJECT_GB + shards * Math.min(shard, 1) * MONTH_S * OBJECT_GB;
   const gbsHigh = (shards + 1) * MONTH_S * OBJECT_GB;
   const rows =
     rate * ROWS_PER_MESSAGE * MONTH_S + shards * (flushes * SHARD_ROWS_PER_BATCH + rate) * MONTH_S + joins * 2;
