@@ -70,7 +70,8 @@ function model(people: number, rate: number) {
     shards > 0
       ? rate * S * costs.shardDeliveryUs * us +
         flushes * costs.shardPerBatchUs * us +
-        (rate / (shards + 1)) * costs.shardPerFrameUs * us
+        (rate / (shards + 1)) * costs.shardPerFrameUs * us +
+        (S / REPORT_EVERY_S) * costs.shardPerFrameUs * us
       : 0;
   // Past a full thread the room batches (group commit): then a delivery costs the busy figure.
   const room = quietRoom <= 1 ? quietRoom : rate * (costs.roomPerForwardedMessageUs + onRoom * BUSY_DELIVERY_US) * us;
