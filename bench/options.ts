@@ -98,7 +98,7 @@ so they run each load once, with the offer on.
 
 Options:
   --servers LIST          servers to compare                      [parley,socketio,ws,floor,floorapp,chatdemo,partyserver]
-  --loads LIST            loads to run                 [moderate,saturation,crowd,join,idle,tail,overload]
+  --loads LIST            loads to run                            [all but shards]
   --deflate LIST          clients offer permessage-deflate: on, off [on,off]
   --rate N                messages per second per socket          [2]
   --moderate-sockets N    room size of the moderate load          [50]
