@@ -6,7 +6,7 @@
 // clients), one message is one RPC batch to each shard and one forwarded batch from the sender's shard.
 // Usage: npm run shard-costs -- [--sockets 400] [--shard-sockets 100] [--rate 0.02] [--duration 20]
 //   [--parley-config wrangler.toml] [--deflate] [--out FILE.json]
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startGenerators } from "../load/generator-pool.ts";
 import { runStep, type StepResult } from "../loads.ts";
@@ -177,12 +177,18 @@ try {
   // Times: a sampling profile of the same load in a fresh room.
   await inspector.call("Profiler.enable");
   await inspector.call("Profiler.setSamplingInterval", { interval: Number(values["interval-us"]) });
+  // The profile's clock is wall time: a thread taken off the core (which wrangler's proxy shares) still
+  // counts. workerd's own CPU time over the same window scales each part back to CPU.
+  const workerd = processes.filter((p) => p.command[0]?.includes("workerd")).map((p) => p.pid);
   let profileFrom = 0;
+  let workerdCpuFrom = 0;
   const profiled = await step(durationMs, async () => {
     await inspector.call("Profiler.start");
     profileFrom = performance.now();
+    workerdCpuFrom = processCpu(workerd);
   });
   const { profile } = await inspector.call<{ profile: CpuProfile }>("Profiler.stop");
+  const workerdCpu = processCpu(workerd) - workerdCpuFrom;
   const profileSeconds = (performance.now() - profileFrom) / 1000;
   line("profiled", profiled);
   const bundles = await bundlesOf(
@@ -192,7 +198,13 @@ try {
   inspector.close();
   if (bundles.size === 0) throw new Error("no bundle with `// src/room/` module comments found in the inspector");
 
-  const parts = partsOf(profile, bundles);
+  const sampled = partsOf(profile, bundles);
+  const busyMs = [...sampled].filter(([part]) => part !== "(idle)").reduce((sum, [, ms]) => sum + ms, 0);
+  const cpuScale = workerd.length > 0 && busyMs > 0 ? Math.min(1, (workerdCpu * 1000) / busyMs) : 1;
+  console.log(
+    `workerd used ${workerdCpu.toFixed(1)} CPU-s while the profile counted ${(busyMs / 1000).toFixed(1)} s busy: parts scaled by ${cpuScale.toFixed(2)}`,
+  );
+  const parts = new Map([...sampled].map(([part, ms]) => [part, part === "(idle)" ? ms : ms * cpuScale]));
   // The shared flush code, split between the room's and the shards' by their own send time.
   const shardSend = parts.get("shard: deliver to its sockets (send)") ?? 0;
   const roomSend = parts.get("room: deliver to its own sockets (send)") ?? 0;
@@ -251,6 +263,7 @@ try {
     forwardedPerSec: forwarded,
     storedPerSec: stored,
     messagesPerFrame: profiled.messagesPerFrame,
+    cpuScale,
     partsMsPerSec: Object.fromEntries([...parts].map(([k, v]) => [k, perSecond(v, profileSeconds)])),
     profileSeconds,
   };
@@ -282,4 +295,18 @@ try {
 } finally {
   await pool.stop();
   await server.stop();
+}
+
+/** CPU seconds (user + system) used so far by these processes (Linux /proc; USER_HZ 100). */
+function processCpu(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // exited
+    }
+  }
+  return total;
 }
