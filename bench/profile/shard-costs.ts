@@ -231,7 +231,9 @@ try {
     console.log(`  ${perSecond(ms, profileSeconds).toFixed(1).padStart(8)}  ${part}`);
     const top = [...(leavesOf.get(part) ?? [])].sort((a, b) => b[1] - a[1]).slice(0, 4);
     if (!part.startsWith("("))
-      console.log(`            ${top.map(([fn, t]) => `${fn} ${((100 * t) / ms).toFixed(0)}%`).join(", ")}`);
+      console.log(
+        `            ${top.map(([fn, t]) => `${fn} ${((100 * t * (part === "(idle)" ? 1 : cpuScale)) / ms).toFixed(0)}%`).join(", ")}`,
+      );
   }
 
   // Counts from the load: each stored message one flush, so one batch to each shard; the sender's shard
