@@ -17,6 +17,8 @@ export type StepOptions = {
   concurrency: number;
   /** Clients offer permessage-deflate. */
   deflate: boolean;
+  /** Runs once the room's sockets are open, before sending (e.g. to read the room's info). */
+  onConnected?: (room: string) => Promise<void>;
 };
 
 /** How sockets opened, and what the server did to them. */
@@ -39,6 +41,8 @@ export type StepResult = {
   lost: number;
   duplicated: number;
   outOfOrder: number;
+  /** Parley only: messages a socket got with a seq not above the last one it got. */
+  seqOutOfOrder: number;
   /** Parley only: own messages neither acknowledged nor refused. */
   acksMissing: number;
   /** Messages the senders sent in all. */
@@ -94,7 +98,11 @@ const freshRoom = (label: string) => `bench-${label}-${Date.now().toString(36)}-
 /** Bytes received so far by the clients' sockets to the server (`ss`: kernel TCP counters). */
 export function clientBytesReceived(server: BenchServer): number {
   const port = new URL(server.url).port;
-  const out = execFileSync("ss", ["-tinH", "state", "established", "dport", `= :${port}`], { encoding: "utf8" });
+  // Thousands of sockets print megabytes: more than execFileSync buffers by default.
+  const out = execFileSync("ss", ["-tinH", "state", "established", "dport", `= :${port}`], {
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
   let total = 0;
   for (const match of out.matchAll(/bytes_received:(\d+)/g)) total += Number(match[1]);
   return total;
@@ -130,6 +138,7 @@ export async function connectRoom(
   const firstError = replies.find((r) => r.firstError)?.firstError;
   if (failures > 0) console.warn(`  ${failures} of ${sockets} sockets failed to connect: ${firstError}`);
   const connected = {
+    room,
     failures,
     opened: replies.reduce((sum, r) => sum + r.opened, 0),
     deflated: replies.reduce((sum, r) => sum + r.deflated, 0),
@@ -167,6 +176,7 @@ export async function runStep(server: BenchServer, pool: GeneratorPool, options:
     readyOn: "welcome",
   });
   const connectFailures = connected.failures;
+  await options.onConnected?.(connected.room);
   const bytesBefore = clientBytesReceived(server);
   const startAt = now() + 300;
   await sleep(startAt - now());
@@ -208,6 +218,7 @@ export async function runStep(server: BenchServer, pool: GeneratorPool, options:
     lost: sum((r) => r.lost),
     duplicated: sum((r) => r.duplicated),
     outOfOrder: sum((r) => r.outOfOrder),
+    seqOutOfOrder: sum((r) => r.seqOutOfOrder),
     acksMissing: server.protocol === "parley" ? Math.max(0, totalSent - sum((r) => r.acks) - sum((r) => r.refused)) : 0,
     sent: totalSent,
     refused: sum((r) => r.refused),

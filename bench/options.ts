@@ -2,8 +2,10 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_SERVERS, SERVER_NAMES, type ServerName } from "./servers.ts";
 
-export const LOAD_NAMES = ["moderate", "saturation", "crowd", "join", "idle", "tail", "overload"] as const;
+export const LOAD_NAMES = ["moderate", "saturation", "crowd", "join", "idle", "tail", "overload", "shards"] as const;
 export type LoadName = (typeof LOAD_NAMES)[number];
+/** Run when --loads is not given: all but shards (it starts servers of its own, with its own settings). */
+export const DEFAULT_LOADS: LoadName[] = LOAD_NAMES.filter((load) => load !== "shards");
 
 export const DEFLATE_MODES = ["on", "off"] as const;
 export type DeflateMode = (typeof DEFLATE_MODES)[number];
@@ -29,6 +31,13 @@ export type BenchOptions = {
   overloadRuns: number;
   overloadSockets: number[];
   tailPinning: Pinning[];
+  /** The shards load: ROOM_SHARD_SOCKETS of its big room, its size and each socket's rate. */
+  shardSockets: number;
+  shardRoom: number;
+  shardRate: number;
+  /** The shards load: room size compared on one object and on two (ROOM_SHARD_SOCKETS half of it), and repeats. */
+  shardCompare: number;
+  shardPairs: number;
   warmupMs: number;
   drainMs: number;
   generators: number;
@@ -60,7 +69,7 @@ Servers (--servers, comma-separated; default all but before):
   before       Parley from another checkout (--before-config; added when that is given)
 Servers on wrangler dev keep their state on /dev/shm (tmpfs) when it exists.
 
-Loads (--loads, comma-separated; default all). Every socket sends --rate msg/s,
+Loads (--loads, comma-separated; default all but shards). Every socket sends --rate msg/s,
 the senders staggered evenly over each period:
   moderate    --moderate-sockets sockets for --duration s: delivery latency p50/p99/max
   saturation  room sizes --steps, --step-duration s each, until delivered msg/s
@@ -77,13 +86,19 @@ the senders staggered evenly over each period:
               the moderate room size at once: steadiness, p99, refusals, fairness, deliveries
               second by second, and whether the next load connects normally
               (first --deflate mode only)
+  shards      Parley only, on servers of its own: --shard-room sockets in one room with
+              ROOM_SHARD_SOCKETS=--shard-sockets, at --shard-rate msg/s each (exactly once, in seq
+              order); then --shard-pairs interleaved repeats of --shard-compare sockets at --rate
+              on one object (default settings) and on two (ROOM_SHARD_SOCKETS half of it), for
+              --step-duration s, and of the moderate load; with --before-config, the earlier
+              checkout runs both too (rooms below one shard, before and now). Not in the default set.
 Every load counts lost, duplicated and out-of-order deliveries, sockets the server
 closed, and bytes on the wire per delivered message. Servers on Node decline deflate,
 so they run each load once, with the offer on.
 
 Options:
   --servers LIST          servers to compare                      [parley,socketio,ws,floor,floorapp,chatdemo,partyserver]
-  --loads LIST            loads to run                            [moderate,saturation,crowd,join,idle,tail]
+  --loads LIST            loads to run                            [all but shards]
   --deflate LIST          clients offer permessage-deflate: on, off [on,off]
   --rate N                messages per second per socket          [2]
   --moderate-sockets N    room size of the moderate load          [50]
@@ -97,6 +112,11 @@ Options:
   --overload-runs N       runs of the overload load               [5]
   --overload-sockets LIST its room sizes, one after another         [400,800]
   --step-duration S       seconds per saturation step             [5]
+  --shard-sockets N       ROOM_SHARD_SOCKETS of the shards load's big room [500]
+  --shard-room N          sockets in the shards load's big room   [2000]
+  --shard-rate N          messages per second per socket there    [0.02]
+  --shard-compare N       room size on one object against two     [400]
+  --shard-pairs N         interleaved repeats of that comparison  [3]
   --p99-limit MS          latency limit reported by saturation    [100]
   --idle-sockets N        sockets for the idle memory load        [1000]
   --warmup S              seconds of sends left out of latency    [1]
@@ -111,7 +131,8 @@ Options:
   --out FILE              markdown report                         [docs/benchmarks.md]
   --chart FILE            SVG chart                               [next to --out, -latency.svg]
   --quick                 a tiny load (4 sockets, 2 s, steps 4,8; crowd 8, join and idle 20,
-                          1 pair, overload 1 run of 8,16) for tests
+                          1 pair, overload 1 run of 8,16; shards 12 in a room of shards of 4,
+                          8 on one object against two, 1 pair) for tests
   -h, --help              this text
 `;
 
@@ -142,7 +163,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
     strict: true,
     options: {
       servers: { type: "string" },
-      loads: { type: "string", default: LOAD_NAMES.join(",") },
+      loads: { type: "string", default: DEFAULT_LOADS.join(",") },
       deflate: { type: "string", default: DEFLATE_MODES.join(",") },
       "crowd-sockets": { type: "string" },
       "join-sockets": { type: "string" },
@@ -151,6 +172,11 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
       "overload-runs": { type: "string" },
       "overload-sockets": { type: "string" },
       "tail-pinning": { type: "string", default: PINNINGS.join(",") },
+      "shard-sockets": { type: "string" },
+      "shard-room": { type: "string" },
+      "shard-rate": { type: "string" },
+      "shard-compare": { type: "string" },
+      "shard-pairs": { type: "string" },
       "before-config": { type: "string" },
       rate: { type: "string", default: "2" },
       "moderate-sockets": { type: "string" },
@@ -200,6 +226,11 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
       positive("overload-sockets", Number(s)),
     ),
     tailPinning: pick(values["tail-pinning"], PINNINGS, "pinning"),
+    shardSockets: positive("shard-sockets", Number(values["shard-sockets"] ?? (quick ? 4 : 500))),
+    shardRoom: positive("shard-room", Number(values["shard-room"] ?? (quick ? 12 : 2000))),
+    shardRate: positive("shard-rate", Number(values["shard-rate"] ?? (quick ? 1 : 0.02))),
+    shardCompare: positive("shard-compare", Number(values["shard-compare"] ?? (quick ? 8 : 400))),
+    shardPairs: positive("shard-pairs", Number(values["shard-pairs"] ?? (quick ? 1 : 3))),
     warmupMs: seconds(values.warmup ?? (quick ? "0" : "1")),
     drainMs: positive("drain", seconds(values.drain)),
     generators: positive("generators", Number(values.generators)),

@@ -6,6 +6,8 @@ import { fileURLToPath } from "node:url";
 import type { StepResult } from "./loads.ts";
 import type { BenchOptions, DeflateMode } from "./options.ts";
 import { NEGOTIATES_DEFLATE, SERVER_LABELS, type ServerName } from "./servers.ts";
+import type { ShardsResult } from "./shards.ts";
+import { shardsSection } from "./shards-report.ts";
 import { keepsUp, type ModeResult, type OverloadRun, type ServerResult } from "./suite.ts";
 import { median, type TailRun, tailSequence } from "./tail.ts";
 
@@ -424,6 +426,7 @@ export function renderReport(
   tail: TailRun[],
   options: BenchOptions,
   env: Environment,
+  shards?: ShardsResult,
 ): string {
   const chart = relative(dirname(options.out), options.chart) || basename(options.chart);
   const args = options.argv.length > 0 ? ` -- ${options.argv.join(" ")}` : "";
@@ -518,5 +521,29 @@ Each repeat runs, one after another on servers started once: ${tailSequence(opti
     .join(", then ")}.
 
 ${tail.length > 0 ? tailTable(tail) : "Not run."}
+${shards ? `\n${shardsHeading(options)}\n\n${shardsSection(shards, options)}\n` : ""}${keptSection(options.out)}`;
+}
+
+const shardsHeading = (options: BenchOptions) =>
+  `## Shards: ${options.shardRoom} sockets in one room, and ${options.shardCompare} on one object against two`;
+
+/** The report of a run of the shards load alone (\`--loads shards\`). */
+export function renderShardsReport(shards: ShardsResult, options: BenchOptions, env: Environment): string {
+  const args = options.argv.length > 0 ? ` -- ${options.argv.join(" ")}` : "";
+  return `# Benchmarks: rooms over shard objects
+
+Written by \`npm run bench${args}\` (see \`npm run bench -- --help\`, load \`shards\`, and docs/scaling.md).
+Every server runs under wrangler dev, where all of a room's objects share one workerd thread: this shows
+correctness and each layout's cost on one core, not the edge's capacity. Clients offer permessage-deflate: ${options.deflate[0]}.
+The machine is shared and noisy: single numbers move by up to 2x between runs, so the comparisons use
+medians over interleaved repeats, and ranges are given.
+
+- Date: ${env.date}
+- Machine: ${env.machine}
+- Versions: ${env.versions}
+
+${shardsHeading(options)}
+
+${shardsSection(shards, options)}
 ${keptSection(options.out)}`;
 }

@@ -4,8 +4,10 @@ import { dirname } from "node:path";
 import { latencyChart } from "./chart.ts";
 import { startGenerators } from "./load/generator-pool.ts";
 import { HELP, parseBenchArgs } from "./options.ts";
-import { collectEnvironment, renderReport, summaryTable } from "./report.ts";
+import { collectEnvironment, renderReport, renderShardsReport, summaryTable } from "./report.ts";
 import { stopAllServers } from "./servers.ts";
+import { runShards, type ShardsResult } from "./shards.ts";
+import { shardsGoals } from "./shards-report.ts";
 import { runSuite, type ServerResult } from "./suite.ts";
 import { runTail, type TailRun } from "./tail.ts";
 
@@ -25,6 +27,7 @@ const startedAt = new Date();
 const pool = startGenerators(options.generators, options.clientCpus);
 const results: ServerResult[] = [];
 const tail: TailRun[] = [];
+let shards: ShardsResult | undefined;
 const stopAll = async () => {
   await Promise.all([pool.stop(), stopAllServers()]);
   process.exit(130);
@@ -32,10 +35,11 @@ const stopAll = async () => {
 process.once("SIGINT", stopAll);
 process.once("SIGTERM", stopAll);
 try {
-  const suiteLoads = options.loads.filter((load) => load !== "tail");
+  const suiteLoads = options.loads.filter((load) => load !== "tail" && load !== "shards");
   if (suiteLoads.length > 0) {
     for (const name of options.servers) results.push(await runSuite(name, options, pool));
   }
+  if (options.loads.includes("shards")) shards = await runShards(options, pool);
 } finally {
   await pool.stop();
 }
@@ -44,8 +48,14 @@ if (options.loads.includes("tail") && options.servers.includes("parley") && opti
 }
 
 const environment = collectEnvironment(options, startedAt);
-console.log(`\n${summaryTable(results, options)}`);
+if (results.length > 0) console.log(`\n${summaryTable(results, options)}`);
+if (shards) console.log(`\n${shardsGoals(shards, options)}`);
 mkdirSync(dirname(options.out), { recursive: true });
-writeFileSync(options.chart, latencyChart(results, options));
-writeFileSync(options.out, renderReport(results, tail, options, environment));
-console.log(`\nwrote ${options.out} and ${options.chart}`);
+if (results.length > 0) writeFileSync(options.chart, latencyChart(results, options));
+writeFileSync(
+  options.out,
+  results.length === 0 && tail.length === 0 && shards
+    ? renderShardsReport(shards, options, environment)
+    : renderReport(results, tail, options, environment, shards),
+);
+console.log(`\nwrote ${options.out}${results.length > 0 ? ` and ${options.chart}` : ""}`);

@@ -78,6 +78,8 @@ export type ServerPlacement = {
   beforeConfig?: string;
   /** Parley's storage folder (default: a fresh temporary one). */
   persistTo?: string;
+  /** Parley only: more \`--var\`s for wrangler dev (e.g. ROOM_SHARD_SOCKETS for the shards load). */
+  vars?: Record<string, string>;
 };
 
 const WRANGLER_CONFIGS = {
@@ -92,7 +94,12 @@ async function launch(name: ServerName, placement: ServerPlacement): Promise<Ben
     case "parley":
     case "before": {
       // Every bench socket comes from 127.0.0.1: lift the per-IP connection limit and the per-address share of a room.
-      const vars = { CONNECT_RATE_LIMIT: "off", ROOM_SOCKET_LIMIT: "20000", ROOM_SOCKETS_PER_ADDRESS: "10000" };
+      const vars = {
+        CONNECT_RATE_LIMIT: "off",
+        ROOM_SOCKET_LIMIT: "20000",
+        ROOM_SOCKETS_PER_ADDRESS: "10000",
+        ...placement.vars,
+      };
       const config = name === "parley" ? placement.parleyConfig : placement.beforeConfig;
       if (!config) throw new Error("the server `before` needs --before-config");
       return startWrangler(name, "parley", config, placement, vars);

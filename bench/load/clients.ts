@@ -13,6 +13,8 @@ export type ClientHooks = {
   onAck: () => void;
   /** Parley refused one of this socket's own messages (\`rate_limited\`): it is never delivered. */
   onRefused: (counter: number) => void;
+  /** Parley only: a message whose seq was not above the last one this socket got (out of seq order). */
+  onSeqOrder: () => void;
   /** An error frame or a socket error after the client was ready. */
   onError: (reason: string) => void;
   /** The server closed the socket (or it dropped) after it was ready. */
@@ -69,19 +71,22 @@ type Speaker = {
 
 function speaker(protocol: Exclude<Protocol, "socketio">, index: number): Speaker {
   switch (protocol) {
-    case "parley":
+    case "parley": {
+      // The highest seq this socket got: every message must come above it (one seq order for everyone).
+      const seen = { lastSeq: 0 };
       return {
         send: (ws, text, counter) => ws.send(`{"type":"send","id":"${counter}","text":"${text}"}`),
         receive: (text, hooks) => {
           const frame = JSON.parse(text) as { type: string; frames?: unknown[] };
           let messages = 0;
           for (const item of frame.type === "batch" ? (frame.frames ?? []) : [frame]) {
-            if (handleParleyFrame(item, hooks)) messages++;
+            if (handleParleyFrame(item, hooks, seen)) messages++;
           }
           if (messages > 0) hooks.onFrame(messages);
           return frame.type === "welcome";
         },
       };
+    }
     case "chatdemo":
       return {
         send: (ws, text) => ws.send(JSON.stringify({ message: text })),
@@ -207,9 +212,13 @@ function reportReceived(ws: WebSocket): (chars: number) => void {
 }
 
 /** Handles one of Parley's frames; true when it was a delivery. */
-function handleParleyFrame(item: unknown, hooks: ClientHooks): boolean {
-  const frame = item as { type?: string; text?: unknown; code?: unknown; id?: unknown };
+function handleParleyFrame(item: unknown, hooks: ClientHooks, seen: { lastSeq: number }): boolean {
+  const frame = item as { type?: string; text?: unknown; code?: unknown; id?: unknown; seq?: unknown };
   if (frame.type === "message" && typeof frame.text === "string") {
+    if (typeof frame.seq === "number") {
+      if (frame.seq <= seen.lastSeq) hooks.onSeqOrder();
+      else seen.lastSeq = frame.seq;
+    }
     hooks.onDelivery(frame.text);
     return true;
   }

@@ -21,6 +21,7 @@ let acks = 0;
 let refused = 0;
 let frames = 0;
 let errors = 0;
+let seqOutOfOrder = 0;
 let series: Series = { delivered: [], acks: [], refused: [] };
 let sendingFrom = Number.POSITIVE_INFINITY;
 // Seconds of sending and draining a series covers at most.
@@ -74,6 +75,10 @@ async function connect(command: Extract<Command, { cmd: "connect" }>): Promise<v
         onError: () => {
           if (born !== generation) return;
           errors++;
+        },
+        onSeqOrder: () => {
+          if (born !== generation) return;
+          seqOutOfOrder++;
         },
         onClose: (code: number) => {
           if (born !== generation) return;
@@ -165,6 +170,7 @@ async function drain(sent: number[], refusedBySender: [number, number[]][], dead
     acks,
     refused,
     errors,
+    seqOutOfOrder,
     frames,
     series,
     cpuSeconds: cpuSince(cpuAtStart),
@@ -183,6 +189,7 @@ async function close(): Promise<void> {
   refused = 0;
   frames = 0;
   errors = 0;
+  seqOutOfOrder = 0;
   series = { delivered: [], acks: [], refused: [] };
   sendingFrom = Number.POSITIVE_INFINITY;
   window = { recordFrom: Number.POSITIVE_INFINITY, end: Number.POSITIVE_INFINITY };

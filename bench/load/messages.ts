@@ -40,6 +40,8 @@ export type DeliveryReport = {
   /** Own messages refused \`rate_limited\`: never stored, so never delivered. */
   refused: number;
   errors: number;
+  /** Parley only: messages whose seq was not above the last one the same socket got. */
+  seqOutOfOrder: number;
   /** Frames (or batches) that carried at least one delivery. */
   frames: number;
   /** Per second from the start of sending: deliveries, acks and refusals. */

@@ -65,4 +65,19 @@ describe("npm run bench", () => {
     expect(report).toContain("offer on");
     expect(readFileSync(out.replace(/\.md$/, "-latency.svg"), "utf8")).toContain("<svg");
   }, 360_000);
+
+  it("spreads a room over shard objects on a tiny load and delivers everything once, in seq order", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "parley-bench-")), "shards.md");
+    const { code, output } = await bench(["--quick", "--loads", "shards", "--out", out]);
+    expect(code, output).toBe(0);
+    const report = readFileSync(out, "utf8");
+    // 12 sockets over shards of 4: the room object and 2 shard objects, as the room's info says.
+    expect(report).toMatch(
+      /12 sockets in one room, ROOM_SHARD_SOCKETS=4 \(2 shard objects besides the room's\): nothing lost, duplicated or out of order: \*\*met\*\*/,
+    );
+    const rows = report.split("\n").filter((line) => /^\| (sharded|one object)/.test(line));
+    expect(rows).toHaveLength(4);
+    // Lost, duplicated, out of order (by sender, by seq): all none.
+    for (const line of rows) expect(line).toMatch(/\| 0 \| 0 \| 0, 0 \|/);
+  }, 360_000);
 });
