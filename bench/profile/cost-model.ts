@@ -45,9 +45,9 @@ const flushesPerSec = (rate: number) => rate;
 // SQLite rows written per stored message: the row, its unique (author, id) index, and the full-text
 // index (fts5 shadow tables). Assumed, not measured.
 const ROWS_PER_MESSAGE = 5;
-// The shard's bookkeeping in its key-value storage (billed as rows written): `life` and `batch` per
-// batch, `lastSeq` per event with a seq (src/room/shards/room-shard.ts #apply, #inOrder).
-const SHARD_ROWS_PER_BATCH = 2;
+// The shard's bookkeeping in its key-value storage (billed as rows written): its position in the
+// room's stream (life, batch, lastSeq), one row a batch (src/room/shards/room-shard.ts #apply).
+const SHARD_ROWS_PER_BATCH = 1;
 const BYTES_PER_MESSAGE = 400;
 const HISTORY_KEEP = 10_000;
 
@@ -93,8 +93,7 @@ function model(people: number, rate: number) {
   // Duration: from the CPU above (lower bound) to every object active all month (upper bound).
   const gbsLow = Math.min(room, 1) * MONTH_S * OBJECT_GB + shards * Math.min(shard, 1) * MONTH_S * OBJECT_GB;
   const gbsHigh = (shards + 1) * MONTH_S * OBJECT_GB;
-  const rows =
-    rate * ROWS_PER_MESSAGE * MONTH_S + shards * (flushes * SHARD_ROWS_PER_BATCH + rate) * MONTH_S + joins * 2;
+  const rows = rate * ROWS_PER_MESSAGE * MONTH_S + shards * flushes * SHARD_ROWS_PER_BATCH * MONTH_S + joins * 2;
   const storedGb = (HISTORY_KEEP * BYTES_PER_MESSAGE + people * 300) / 1e9;
   const cost = {
     requests: (requests / 1e6) * PRICE.requestPerM,
