@@ -69,10 +69,9 @@ app.get("/api/rooms/:room/ws", async (c) => {
   const joiner: Joiner = { room, ...who.value, address: ip ? await addressKey(ip) : "" };
   if (since.value !== undefined) joiner.since = since.value;
 
-  const stub = c.env.ROOMS.getByName(room);
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
     // Without a key the socket would be a person of its own: anyone's held name is refused to it.
-    const refusal = await stub.admission({ ...joiner, identity: joiner.identity || "e:asking" });
+    const refusal = await c.env.ROOMS.getByName(room).admission({ ...joiner, identity: joiner.identity || "e:asking" });
     if (refusal) {
       // A ban with an end says when, as a browser can read it.
       if (refusal.retryAfterMs !== undefined) c.header("Retry-After", String(Math.ceil(refusal.retryAfterMs / 1000)));
