@@ -102,7 +102,7 @@ const PLACEMENT_TRIES = 3;
  * the shard it goes to: the worker keeps no map of shards, so it is never stale.
  */
 async function placeSocket(env: Env, joiner: Joiner, raw: Request): Promise<Response> {
-  const upgrade = (url: URL) => {
+  const upgrade = (url: string) => {
     const request = new Request(url, raw);
     request.headers.delete("Sec-WebSocket-Extensions");
     return request;
@@ -112,8 +112,7 @@ async function placeSocket(env: Env, joiner: Joiner, raw: Request): Promise<Resp
     const response = await room.fetch(upgrade(joinerUrl(joiner)));
     const shard = response.headers.get(SHARD_HEADER);
     if (response.status !== 307 || shard === null) return response;
-    const url = joinerUrl(joiner);
-    url.searchParams.set("shard", shard);
+    const url = joinerUrl(joiner, Number(shard));
     const placed = await env.ROOM_SHARDS.getByName(shardName(joiner.room, Number(shard))).fetch(upgrade(url));
     if (!placed.headers.has(SHARD_FULL_HEADER) || attempt >= PLACEMENT_TRIES) return placed;
   }
