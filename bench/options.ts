@@ -66,7 +66,8 @@ Servers (--servers, comma-separated; default all but before):
                with one line: Parley's routing and first frame (moderate, join, idle only)
   chatdemo     a workers-chat-demo-style room (echo, a storage write per message)
   partyserver  partyserver's chat (hibernate: true, SQLite insert, broadcast but the sender)
-  before       Parley from another checkout (--before-config; added when that is given)
+  before       Parley from another checkout (--before-config; added when that is given):
+               crowd, overload, join and tail only
 Servers on wrangler dev keep their state on /dev/shm (tmpfs) when it exists.
 
 Loads (--loads, comma-separated; default all but shards). Every socket sends --rate msg/s,

@@ -48,8 +48,9 @@ const IDLE_SERVERS: ReadonlySet<ServerName> = new Set(["parley", "socketio", "ws
 export function modesOf(name: ServerName, options: BenchOptions): DeflateMode[] {
   return NEGOTIATES_DEFLATE.has(name) && name !== "before" ? options.deflate : options.deflate.slice(0, 1);
 }
-// The earlier checkout answers one question (are sends slower now?): the crowd step, and the tail pairs.
-const BEFORE_LOADS = new Set(["crowd", "overload"]);
+// The earlier checkout answers a few questions (are sends, overload or joins slower now?): the crowd step, the
+// overload runs, the join storm, and the tail pairs.
+const BEFORE_LOADS = new Set(["crowd", "overload", "join"]);
 // Only Parley refuses what it cannot deliver in time; the others are measured past capacity by saturation.
 const OVERLOAD_SERVERS: ReadonlySet<ServerName> = new Set(["parley", "before"]);
 // The floor shaped like Parley answers another (what do its routing and first frame cost?).

@@ -123,7 +123,10 @@ export class Connections {
 
   /** A person's sessions, one per open socket. */
   *sessionsOf(identity: string): Iterable<[RoomSocket, Session]> {
-    for (const entry of [...this.#roster.entries()]) if (entry[1].identity === identity) yield entry;
+    for (const ws of this.#roster.socketsOfIdentity(identity)) {
+      const session = this.#roster.get(ws);
+      if (session) yield [ws, session];
+    }
   }
 
   isConnected(identity: string): boolean {

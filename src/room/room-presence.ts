@@ -5,12 +5,13 @@ import { Renames } from "./renames";
 import type { RoomSocket, Roster } from "./roster";
 import type { OnlineList, Session } from "./session";
 
-// Presence news within this long of the last are merged (a crowd joining); each news goes to
-// everyone, so a bigger room merges over a longer window (1 ms a socket, up to 1 s): a crowd's
-// joins then cost O(N) sends in all, not O(N) per 100 ms.
+// Presence news within this long of the last are merged (a crowd joining). Each news goes to
+// every socket and carries the list, so one costs O(N^2) characters: the window grows as the
+// square of the room (100 ms at 100 sockets, 1 s at 316, 2.5 s at 500; above 500 people only
+// counts go, at most every 5 s), and a crowd's news costs the same whatever the room's size.
 const PRESENCE_WINDOW_MS = 100;
-const PRESENCE_WINDOW_MS_PER_SOCKET = 1;
-const PRESENCE_WINDOW_MAX_MS = 1000;
+const SOCKETS_SQUARED_PER_MS = 100;
+const PRESENCE_WINDOW_MAX_MS = 2500;
 // Who spoke last is listed first when not everyone fits: this many speakers are kept.
 const SPEAKERS_KEPT = 4 * LIMITS.onlineListMax;
 
@@ -33,7 +34,7 @@ export class RoomPresence {
     this.#roster = roster;
     this.#speakers = new RecentSpeakers(speakers, SPEAKERS_KEPT);
     const windowMs = () =>
-      Math.min(PRESENCE_WINDOW_MAX_MS, Math.max(PRESENCE_WINDOW_MS, roster.size * PRESENCE_WINDOW_MS_PER_SOCKET));
+      Math.min(PRESENCE_WINDOW_MAX_MS, Math.max(PRESENCE_WINDOW_MS, roster.size ** 2 / SOCKETS_SQUARED_PER_MS));
     this.#news = new PresenceNews(
       {
         online: () => this.online(),

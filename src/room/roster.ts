@@ -5,15 +5,17 @@ import { RemoteSocket } from "./shards/remote-sockets";
 export type RoomSocket = WebSocket | RemoteSocket;
 
 /**
- * Who is in the room: each socket's session, and counts by name and by
- * address kept as sockets come and go, so a join costs the same in a room of
- * five or of five thousand. Names are listed in the order their person joined
- * (a Map keeps insertion order; a name that leaves and returns goes last); when
- * not all fit, those asked first (who spoke last) go first.
+ * Who is in the room: each socket's session, its sockets by name and by
+ * person, and counts by address, kept as sockets come and go, so a join
+ * costs the same in a room of five or of five thousand. Names are listed in
+ * the order their person joined (a Map keeps insertion order; a name that
+ * leaves and returns goes last); when not all fit, those asked first (who
+ * spoke last) go first.
  */
 export class Roster {
   readonly #sessions = new Map<RoomSocket, Session>();
   readonly #byName = new Map<string, Set<RoomSocket>>();
+  readonly #byIdentity = new Map<string, Set<RoomSocket>>();
   readonly #byAddress = new Map<string, number>();
   // The room object's own sockets (the rest are its shards').
   readonly #local = new Set<WebSocket>();
@@ -48,16 +50,15 @@ export class Roster {
     return this.#local.values();
   }
 
-  entries(): IterableIterator<[RoomSocket, Session]> {
-    return this.#sessions.entries();
-  }
-
   /** Adds a socket; true when it is its name's first. */
   add(ws: RoomSocket, session: Session): boolean {
     this.#sessions.set(ws, session);
     if (!(ws instanceof RemoteSocket)) this.#local.add(ws);
     this.#online = null;
     bump(this.#byAddress, session.address, 1);
+    const own = this.#byIdentity.get(session.identity);
+    if (own) own.add(ws);
+    else this.#byIdentity.set(session.identity, new Set([ws]));
     const sockets = this.#byName.get(session.name);
     if (sockets) sockets.add(ws);
     else this.#byName.set(session.name, new Set([ws]));
@@ -72,6 +73,9 @@ export class Roster {
     if (!(ws instanceof RemoteSocket)) this.#local.delete(ws);
     this.#online = null;
     bump(this.#byAddress, session.address, -1);
+    const own = this.#byIdentity.get(session.identity);
+    own?.delete(ws);
+    if (own?.size === 0) this.#byIdentity.delete(session.identity);
     const sockets = this.#byName.get(session.name);
     sockets?.delete(ws);
     if (sockets?.size === 0) this.#byName.delete(session.name);
@@ -80,6 +84,12 @@ export class Roster {
 
   isOnline(name: string): boolean {
     return this.#byName.has(name);
+  }
+
+  /** This person's sockets, in the order they joined (a copy: the caller may close them as it goes). */
+  socketsOfIdentity(identity: string): RoomSocket[] {
+    const sockets = this.#byIdentity.get(identity);
+    return sockets ? [...sockets] : [];
   }
 
   /** The sockets of whoever goes by `name`. */

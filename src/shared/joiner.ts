@@ -16,13 +16,15 @@ export type Joiner = {
 
 const KEYS = ["room", "name", "skeleton", "identity", "role", "address"] as const;
 
-/** The upgrade as the room receives it: the joiner in the query of an internal URL. */
-export function joinerUrl(joiner: Joiner): URL {
-  const url = new URL("https://chat-room/connect");
-  for (const key of KEYS) url.searchParams.set(key, joiner[key]);
-  if (joiner.since !== undefined) url.searchParams.set("since", String(joiner.since));
-  if (joiner.roleUntil !== undefined) url.searchParams.set("roleUntil", String(joiner.roleUntil));
-  return url;
+/** The upgrade as the room (or shard `shard`) receives it: the joiner in the query of an internal URL. */
+export function joinerUrl(joiner: Joiner, shard?: number): string {
+  // Built as one string: each `searchParams.set` on a URL would serialise the whole query again.
+  const params = new URLSearchParams();
+  for (const key of KEYS) params.append(key, joiner[key]);
+  if (joiner.since !== undefined) params.append("since", String(joiner.since));
+  if (joiner.roleUntil !== undefined) params.append("roleUntil", String(joiner.roleUntil));
+  if (shard !== undefined) params.append("shard", String(shard));
+  return `https://chat-room/connect?${params}`;
 }
 
 /** Reads back what `joinerUrl` wrote (the worker validated it). */

@@ -69,10 +69,9 @@ app.get("/api/rooms/:room/ws", async (c) => {
   const joiner: Joiner = { room, ...who.value, address: ip ? await addressKey(ip) : "" };
   if (since.value !== undefined) joiner.since = since.value;
 
-  const stub = c.env.ROOMS.getByName(room);
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
     // Without a key the socket would be a person of its own: anyone's held name is refused to it.
-    const refusal = await stub.admission({ ...joiner, identity: joiner.identity || "e:asking" });
+    const refusal = await c.env.ROOMS.getByName(room).admission({ ...joiner, identity: joiner.identity || "e:asking" });
     if (refusal) {
       // A ban with an end says when, as a browser can read it.
       if (refusal.retryAfterMs !== undefined) c.header("Retry-After", String(Math.ceil(refusal.retryAfterMs / 1000)));
@@ -103,7 +102,7 @@ const PLACEMENT_TRIES = 3;
  * the shard it goes to: the worker keeps no map of shards, so it is never stale.
  */
 async function placeSocket(env: Env, joiner: Joiner, raw: Request): Promise<Response> {
-  const upgrade = (url: URL) => {
+  const upgrade = (url: string) => {
     const request = new Request(url, raw);
     request.headers.delete("Sec-WebSocket-Extensions");
     return request;
@@ -113,8 +112,7 @@ async function placeSocket(env: Env, joiner: Joiner, raw: Request): Promise<Resp
     const response = await room.fetch(upgrade(joinerUrl(joiner)));
     const shard = response.headers.get(SHARD_HEADER);
     if (response.status !== 307 || shard === null) return response;
-    const url = joinerUrl(joiner);
-    url.searchParams.set("shard", shard);
+    const url = joinerUrl(joiner, Number(shard));
     const placed = await env.ROOM_SHARDS.getByName(shardName(joiner.room, Number(shard))).fetch(upgrade(url));
     if (!placed.headers.has(SHARD_FULL_HEADER) || attempt >= PLACEMENT_TRIES) return placed;
   }

@@ -47,8 +47,9 @@ export function newDeviceKey(): string {
 export function issueDeviceKey(): MiddlewareHandler {
   return async (c, next) => {
     await next();
-    if (readDeviceKey(c) !== null) return;
+    // Pages only: an upgrade or an API answer is not asked for its cookie again.
     if (!c.res.headers.get("Content-Type")?.startsWith("text/html")) return;
+    if (readDeviceKey(c) !== null) return;
     // A device link just gave this browser its key.
     if (c.res.headers.get("Set-Cookie")?.includes(`${DEVICE_COOKIE}=`)) return;
     setDeviceKey(c, newDeviceKey());
@@ -71,7 +72,8 @@ export function setDeviceKey(c: Context, key: string): void {
 
 /** `host` on https: Hono then names the cookie `__Host-parley_device`, Secure, Path=/, no Domain. */
 function cookiePrefix(c: Context): CookiePrefixOptions | undefined {
-  return new URL(c.req.url).protocol === "https:" ? "host" : undefined;
+  // A request's URL is always serialised with its scheme in lower case: no need to parse it.
+  return c.req.url.startsWith("https:") ? "host" : undefined;
 }
 
 /** The identity a device key stands for: `d:` + base64url(SHA-256(key)). */

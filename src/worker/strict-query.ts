@@ -4,7 +4,9 @@
  * name. Here it is an error. Absent gives `undefined`; the first one wins.
  */
 export function strictQueryParam(url: string, key: string): { ok: true; value?: string } | { ok: false } {
-  const query = new URL(url).search.slice(1);
+  // A request's URL is serialised already (and carries no fragment): its query is what follows the first "?".
+  const at = url.indexOf("?");
+  const query = at === -1 ? "" : (url.slice(at + 1).split("#", 1)[0] ?? "");
   for (const pair of query.split("&")) {
     const eq = pair.indexOf("=");
     const rawKey = eq === -1 ? pair : pair.slice(0, eq);
