@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { LogEvent } from "../../src/shared/protocol";
-import { act, catchUp, freshRoom, join, settle, type TestClient } from "./helpers";
+import { act, catchUp, freshRoom, join, roomInfo, settle, type TestClient } from "./helpers";
 
 type Shown = { text: string; edited: boolean; deleted: boolean; reactions: Record<string, string[]> };
 
@@ -109,6 +109,11 @@ describe("the event log", () => {
           } else {
             await runInDurableObject(env.ROOMS.getByName(room), () => {});
             await evictDurableObject(env.ROOMS.getByName(room), { webSockets: "hibernate" });
+            // Where the room is spread over shards (project worker-over-shards), they are evicted too.
+            const { shards } = await roomInfo(room);
+            for (let k = 1; k <= shards; k++) {
+              await evictDurableObject(env.ROOM_SHARDS.getByName(`${room}#${k}`), { webSockets: "hibernate" });
+            }
           }
           // The writer waits out the rate limit, as the page's outbox does.
           await new Promise((r) => setTimeout(r, 1000 / 3));
