@@ -1,20 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
-import {
-  type AdminAction,
-  CLOSE_CODES,
-  type ClientMessage,
-  exceedsFrameLimit,
-  type Joiner,
-  LIMITS,
-  type LogEvent,
-  type ParseResult,
-  parseClientMessage,
-  readJoiner,
-} from "../shared";
+import { type AdminAction, CLOSE_CODES, type Joiner, type LogEvent, readJoiner } from "../shared";
 import { Admission, type RoomRefusal, refuse } from "./admission";
 import { Connections } from "./connections";
 import { Conversation } from "./conversation";
 import { EventWriter } from "./event-writer";
+import { checkFrame, RESERVED_CLOSE_CODES } from "./frame-check";
 import { FrameDispatch } from "./frame-dispatch";
 import { HistoryAnswers } from "./history-answers";
 import { Housekeeping } from "./housekeeping";
@@ -37,9 +27,6 @@ import { Traffic } from "./traffic";
 
 export type { RoomRefusal } from "./admission";
 export type RoomInfo = OnlineList & { lastSeq: number; shards: number };
-
-const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]); // the runtime reports them; a socket may not send them
-const TOO_MANY_FRAMES = `too many frames: at most ${LIMITS.rateBurst} at once and ${LIMITS.ratePerSecond} per second`;
 
 /**
  * One chat room, as a Durable Object that only dispatches: each runtime hook
@@ -221,32 +208,10 @@ export class ChatRoom extends DurableObject<Env> {
       connections.close(ws, CLOSE_CODES.internalError, "session lost");
       return;
     }
-    const tooBig = typeof data === "string" ? exceedsFrameLimit(data) : data.byteLength > LIMITS.frameBytesMax;
-    if (tooBig) {
-      connections.close(ws, CLOSE_CODES.tooBig, `frame larger than ${LIMITS.frameBytesMax} bytes`);
-      return;
-    }
-    const parsed: ParseResult<ClientMessage> =
-      typeof data === "string"
-        ? parseClientMessage(data)
-        : { ok: false, code: "bad_message", message: "binary frames are not supported; send JSON text" };
-    // Every frame counts against the rate limit, bad ones too.
-    const id = parsed.ok ? ("id" in parsed.value ? parsed.value.id : undefined) : parsed.id;
-    const housekeeping = parsed.ok && (parsed.value.type === "received" || parsed.value.type === "catchup");
-    const verdict = this.#traffic.frame(ws, housekeeping, Date.now());
-    if (!verdict.ok) {
-      if ("flooding" in verdict) connections.close(ws, CLOSE_CODES.policyViolation, "flooding");
-      // A dropped report only delays the next one.
-      else if (!(housekeeping && id === undefined)) {
-        connections.sendError(ws, "rate_limited", TOO_MANY_FRAMES, id, verdict.retryAfterMs);
-      }
-      return;
-    }
-    if (!parsed.ok) {
-      connections.sendError(ws, parsed.code, parsed.message, id);
-      return;
-    }
-    this.#dispatch.dispatch(ws, session, parsed.value);
+    const checked = checkFrame(ws, data, this.#traffic, Date.now());
+    if (checked.ok) this.#dispatch.dispatch(ws, session, checked.frame);
+    else if (checked.close) connections.close(ws, checked.close.code, checked.close.reason);
+    else if (checked.reply) connections.sendTo(ws, checked.reply);
   }
 
   override webSocketClose(ws: WebSocket, code: number, reason: string): void {

@@ -42,7 +42,7 @@ async function crowd(room: string, count: number, prefix = "p"): Promise<TestCli
   return clients;
 }
 
-async function until(check: () => boolean, what: string, ms = 8_000): Promise<void> {
+async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out: ${what}`);

@@ -1,17 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
-import {
-  CLOSE_CODES,
-  type ClientMessage,
-  exceedsFrameLimit,
-  type Joiner,
-  LIMITS,
-  type LogEvent,
-  type ParseResult,
-  parseClientMessage,
-  readJoiner,
-  type ServerMessage,
-} from "../../shared";
+import { CLOSE_CODES, type Joiner, LIMITS, type LogEvent, readJoiner, type ServerMessage } from "../../shared";
 import type { RoomRefusal } from "../admission";
+import { checkFrame, RESERVED_CLOSE_CODES } from "../frame-check";
 import { shardSockets } from "../room-config";
 import { Traffic } from "../traffic";
 import { type RoomOp, SHARD_FULL_HEADER, type ShardBatch, type ShardOp } from "./shard-ops";
@@ -27,7 +17,6 @@ type RoomStub = {
 /** The room's life and the last batch and seq this shard applied of it. */
 type Position = { life: string; batch: number; lastSeq?: number };
 
-const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
 // A call to the room that throws is made again on a new stub this many times.
 const ROOM_TRIES = 3;
 const PRUNE_EVERY_MS = LIMITS.idleTimeoutMs / 2;
@@ -166,41 +155,18 @@ export class RoomShard extends DurableObject<Env> {
       this.#sockets.close(ws, CLOSE_CODES.internalError, "session lost");
       return;
     }
-    const tooBig = typeof data === "string" ? exceedsFrameLimit(data) : data.byteLength > LIMITS.frameBytesMax;
-    if (tooBig) {
-      this.#left(ws, CLOSE_CODES.tooBig, `frame larger than ${LIMITS.frameBytesMax} bytes`);
+    const checked = checkFrame(ws, data, this.#traffic, Date.now());
+    if (!checked.ok) {
+      if (checked.close) this.#left(ws, checked.close.code, checked.close.reason);
+      else if (checked.reply) this.#reply(id, checked.reply);
       return;
     }
-    const parsed: ParseResult<ClientMessage> =
-      typeof data === "string"
-        ? parseClientMessage(data)
-        : { ok: false, code: "bad_message", message: "binary frames are not supported; send JSON text" };
-    const frameId = parsed.ok ? ("id" in parsed.value ? parsed.value.id : undefined) : parsed.id;
-    const housekeeping = parsed.ok && (parsed.value.type === "received" || parsed.value.type === "catchup");
-    const verdict = this.#traffic.frame(ws, housekeeping, Date.now());
-    if (!verdict.ok) {
-      if ("flooding" in verdict) this.#left(ws, CLOSE_CODES.policyViolation, "flooding");
-      else if (!(housekeeping && frameId === undefined)) {
-        const message = `too many frames: at most ${LIMITS.rateBurst} at once and ${LIMITS.ratePerSecond} per second`;
-        this.#reply(id, {
-          type: "error",
-          code: "rate_limited",
-          message,
-          id: frameId,
-          retryAfterMs: verdict.retryAfterMs,
-        });
-      }
+    const frame = checked.frame;
+    if (frame.type === "received") {
+      if (!this.#sockets.received(ws, frame.chars, Date.now())) this.#forward({ t: "left", id });
       return;
     }
-    if (!parsed.ok) {
-      this.#reply(id, { type: "error", code: parsed.code, message: parsed.message, id: frameId });
-      return;
-    }
-    if (parsed.value.type === "received") {
-      if (!this.#sockets.received(ws, parsed.value.chars, Date.now())) this.#forward({ t: "left", id });
-      return;
-    }
-    this.#forward({ t: "frame", id, frame: parsed.value });
+    this.#forward({ t: "frame", id, frame });
   }
 
   override webSocketClose(ws: WebSocket, code: number, reason: string): void {
