@@ -52,8 +52,9 @@ export class RoomShard extends DurableObject<Env> {
     const joiner = readJoiner(request.url);
     const index = Number(url.searchParams.get("shard"));
     const kv = this.ctx.storage.kv;
-    kv.put("room", joiner.room);
-    kv.put("index", index);
+    // Written once: each write is billed as a row.
+    if (kv.get<string>("room") !== joiner.room) kv.put("room", joiner.room);
+    if (kv.get<number>("index") !== index) kv.put("index", index);
     if (this.#sockets.size >= shardSockets(this.env)) {
       return new Response("this shard is full", { status: 503, headers: { [SHARD_FULL_HEADER]: "1" } });
     }
