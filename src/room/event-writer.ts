@@ -95,9 +95,15 @@ export class EventWriter {
       this.#connections.sendError(ws, "rate_limited", why, id, budget.retryAfterMs);
       return false;
     }
-    // New text waits while the room is behind; deletions and moderation never do.
+    // New text waits while the room is behind; deletions and moderation never do. What one message costs is
+    // the sockets one object sends it to: the room object's own (each shard holds at most as many).
     if (kind !== "message" && kind !== "edit") return true;
-    const admitted = this.#shedding.admit(session.identity, this.#connections.lagMs(now), this.#connections.size, now);
+    const admitted = this.#shedding.admit(
+      session.identity,
+      this.#connections.lagMs(now),
+      this.#connections.localSize,
+      now,
+    );
     if (admitted.ok) return true;
     const why = "the room is busy: it cannot deliver more in time; send again later";
     this.#connections.sendError(ws, "rate_limited", why, id, admitted.retryAfterMs);

@@ -195,8 +195,13 @@ export class RemoteSockets {
    * Only sockets known before asking are judged, so one that joins meanwhile is never taken for gone.
    */
   async reconcile(gone: (socket: RemoteSocket) => void): Promise<void> {
-    for (const shard of [...this.#perShard.keys()]) {
-      const known = [...this.#sockets.values()].filter((socket) => socket.shard === shard);
+    const known = new Map<number, RemoteSocket[]>();
+    for (const socket of this.#sockets.values()) {
+      const list = known.get(socket.shard);
+      if (list) list.push(socket);
+      else known.set(socket.shard, [socket]);
+    }
+    for (const [shard, sockets] of known) {
       let held: Set<number>;
       try {
         held = new Set(await this.#stubFor(shard).socketIds());
@@ -204,7 +209,7 @@ export class RemoteSockets {
         console.error(`remote-sockets: shard ${shard} did not say which sockets it holds`, error);
         continue;
       }
-      for (const socket of known) if (!held.has(socket.id)) gone(socket);
+      for (const socket of sockets) if (!held.has(socket.id)) gone(socket);
     }
   }
 
