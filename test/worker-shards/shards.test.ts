@@ -1,4 +1,4 @@
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { LogEvent, ServerMessage } from "../../src/shared/protocol";
@@ -150,7 +150,10 @@ describe("a room spread over shards", () => {
       const sending = Promise.all([clients[1], clients[8], clients[14]].map((c) => say(c as TestClient, `r${round}`)));
       if (round === 0) await evictDurableObject(env.ROOMS.getByName(room), { webSockets: "hibernate" });
       if (round === 1) {
-        await evictDurableObject(env.ROOM_SHARDS.getByName(`${room}#2`), { webSockets: "hibernate" });
+        // Woken first: a shard may have hibernated since its last frame, and only a running object can be evicted.
+        const shard = env.ROOM_SHARDS.getByName(`${room}#2`);
+        await runInDurableObject(shard, () => {});
+        await evictDurableObject(shard, { webSockets: "hibernate" });
       }
       acks.push(...(await sending).map((a) => a.seq));
     }
