@@ -74,7 +74,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.#connections = new Connections(ctx.getWebSockets(), this.#remote, {
       restored: (session) => this.#names.use(session.identity, session.name, session.skeleton),
       departed: (session, now) => this.#departed(session, now),
-      flushed: (events, sockets, lagMs) => this.#shedding.delivered(events, sockets, lagMs, Date.now()),
+      flushed: (events, sockets, lagMs, heldMs) => this.#shedding.delivered(events, sockets, lagMs, heldMs, Date.now()),
       speakers: () => latestSpeakers(sql),
     });
     const connections = this.#connections;

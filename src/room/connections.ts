@@ -23,7 +23,7 @@ export type ConnectionHooks = {
   /** A socket is gone (closed by either side); its person may have other sockets still. */
   departed(session: Session, now: number): void;
   /** A flush delivered this many events with a seq to this many sockets; its oldest frame had waited `lagMs`. */
-  flushed(events: number, sockets: number, lagMs: number): void;
+  flushed(events: number, sockets: number, lagMs: number, heldMs: number): void;
   /** Who wrote the latest stored messages, most recent first (asked at most once per wake). */
   speakers(): string[];
 };
@@ -66,7 +66,7 @@ export class Connections {
             else this.close(ws, CLOSE_CODES.internalError, "send failed");
           }
         },
-        flushed: (events, sockets, lagMs) => hooks.flushed(events, sockets, lagMs),
+        flushed: (events, sockets, lagMs, heldMs) => hooks.flushed(events, sockets, lagMs, heldMs),
       },
       {
         flushCharsMax: LIMITS.flushCharsMax,

@@ -12,8 +12,11 @@ export type FanoutTarget = {
   send(ws: WebSocket, payload: string): boolean;
   /** Called once per flush with the sockets whose send failed. */
   failed(sockets: WebSocket[]): void;
-  /** Called after each flush: how many events with a seq it sent out, to how many sockets, how long its oldest had waited. */
-  flushed?(events: number, sockets: number, lagMs: number): void;
+  /**
+   * Called after each flush: how many events with a seq it sent out, to how many sockets, how long its oldest had
+   * waited, and how long the room's timer tick had been held back by then (0 when it was not).
+   */
+  flushed?(events: number, sockets: number, lagMs: number, heldMs: number): void;
 };
 
 export type FanoutOptions = {
@@ -77,6 +80,9 @@ export class Fanout {
   #received = 0;
   #reached = 0;
   #early = false;
+  // When the oldest timer tick still pending was asked for (NaN when none is): the runtime runs a tick only once
+  // no incoming frame waits, so one held back this long is how long the room has had input waiting.
+  #tickSince = Number.NaN;
   // Sockets that joined while frames were queued: the frames before this index are not theirs.
   #joinedAt = new Map<WebSocket, number>();
   readonly #held = new Set<WebSocket>();
@@ -143,8 +149,8 @@ export class Fanout {
     if (this.#scheduled) return;
     this.#scheduled = true;
     // After an idle spell no other event is waiting: send when this one is done.
-    if (this.#busy) this.#schedule(this.#timer);
-    else this.#schedule(this.#microtask);
+    if (this.#busy) this.#scheduleTick(item.at);
+    else this.#scheduleMicrotask();
   }
 
   /** An incoming frame was handled: after enough of them since the last flush, flush without waiting for the tick. */
@@ -152,12 +158,23 @@ export class Fanout {
     this.#received++;
     if (!this.#busy || this.#early || this.#queue.length === 0 || this.#received < this.#reached) return;
     this.#early = true;
-    this.#schedule(this.#microtask);
+    this.#scheduleMicrotask();
   }
 
-  #schedule(by: (run: () => void) => void): void {
+  /** Flushes when this event turn's work is done. */
+  #scheduleMicrotask(): void {
     const round = this.#round;
-    by(() => {
+    this.#microtask(() => {
+      if (round === this.#round) this.flush();
+    });
+  }
+
+  /** Asks for a timer tick: the next flush, unless an early one comes first. */
+  #scheduleTick(now: number): void {
+    if (Number.isNaN(this.#tickSince)) this.#tickSince = now;
+    const round = this.#round;
+    this.#timer(() => {
+      this.#tickSince = Number.NaN;
       if (round === this.#round) this.flush();
     });
   }
@@ -182,7 +199,9 @@ export class Fanout {
       return;
     }
     const socketCount = this.#target.socketCount();
-    const lagMs = this.lagMs(this.#now());
+    const now = this.#now();
+    const lagMs = this.lagMs(now);
+    const heldMs = Number.isNaN(this.#tickSince) ? 0 : now - this.#tickSince;
     const batch = this.#take(socketCount);
     const joinedAt = this.#joinedAt;
     this.#joinedAt = new Map();
@@ -192,7 +211,7 @@ export class Fanout {
     this.#scheduled = true;
     this.#received = 0;
     this.#reached = Math.max(EARLY_FLUSH_MIN, Math.ceil(socketCount * EARLY_FLUSH_SHARE));
-    this.#schedule(this.#timer);
+    this.#scheduleTick(now);
 
     this.#target.beforeFlush();
     const failed: WebSocket[] = [];
@@ -201,7 +220,7 @@ export class Fanout {
     };
 
     const events = sendFlush(batch, this.#target.sockets(), { joinedAt, held: this.#held }, send);
-    this.#target.flushed?.(events, socketCount, lagMs);
+    this.#target.flushed?.(events, socketCount, lagMs, heldMs);
     if (failed.length > 0) this.#target.failed(failed);
   }
 

@@ -21,6 +21,9 @@ const DRAIN_FACTOR = 0.8;
 const FLOOR_PER_SECOND = 1;
 // However stalled the room, a sender is told to wait at most this long.
 const MAX_INTERVAL_MS = 60_000;
+// Active senders are counted over all of them at most this often (a new one counts at once): counted on every
+// write, it was a pass over a flood's every sender each time.
+const ACTIVE_REFRESH_MS = 100;
 
 type Bucket = { tokens: number; at: number };
 // `share`: the capacity rule's bucket; `nextAt`: the lag rule's turn.
@@ -68,7 +71,7 @@ export class InputShedding {
       state = { seenAt: now, share: { tokens: Number.POSITIVE_INFINITY, at: now }, nextAt: now };
       this.#senders.set(sender, state);
       this.#share.at = Number.NaN;
-      this.#active.at = Number.NaN;
+      this.#active.count++;
     }
     state.seenAt = now;
     const active = this.#activeCount(now);
@@ -94,10 +97,10 @@ export class InputShedding {
     return { ok: true };
   }
 
-  /** A flush sent `events` (with a seq) to `sockets`; its oldest frame had waited `lagMs`. */
-  delivered(events: number, sockets: number, lagMs: number, now: number): void {
+  /** A flush sent `events` (with a seq) to `sockets`; its oldest frame had waited `lagMs`, input `heldMs`. */
+  delivered(events: number, sockets: number, lagMs: number, heldMs: number, now: number): void {
     if (events > 0) this.#deliveries.push([now, events]);
-    this.#capacity.flushed(events * sockets, lagMs, now);
+    this.#capacity.flushed(events * sockets, lagMs, heldMs, now);
     this.#share.at = Number.NaN;
     this.#forgetBefore(now - this.#windowMs);
   }
@@ -111,13 +114,13 @@ export class InputShedding {
     this.#forgetBefore(now - this.#windowMs);
   }
 
-  /** Senders that wrote (or tried to) within the window: at least 1. */
+  /** Senders that wrote (or tried to) within the window, at most `ACTIVE_REFRESH_MS` ago: at least 1. */
   #activeCount(now: number): number {
-    if (this.#active.at === now) return this.#active.count;
+    if (now - this.#active.at < ACTIVE_REFRESH_MS && now >= this.#active.at) return Math.max(1, this.#active.count);
     let count = 0;
     for (const state of this.#senders.values()) if (now - state.seenAt <= this.#windowMs) count++;
-    this.#active = { at: now, count: Math.max(1, count) };
-    return this.#active.count;
+    this.#active = { at: now, count };
+    return Math.max(1, count);
   }
 
   /** The lag rule's share for each active sender: one write per this many ms. */

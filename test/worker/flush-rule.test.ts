@@ -237,4 +237,52 @@ describe("the flush rule", () => {
     fanout.broadcast(message("new"));
     expect(fanout.lagMs(now)).toBe(1500);
   });
+
+  it("tells each flush how long the room's timer tick had been held back: how long input waited", () => {
+    let now = 0;
+    const held: number[] = [];
+    const microtasks: (() => void)[] = [];
+    const timers: (() => void)[] = [];
+    const sockets = Array.from({ length: 20 }, (_, i) => socket(`s${i}`));
+    const fanout = new Fanout(
+      {
+        sockets: () => sockets,
+        socketCount: () => sockets.length,
+        beforeFlush: () => {},
+        send: () => true,
+        failed: () => {},
+        flushed: (_events, _sockets, _lagMs, heldMs) => held.push(heldMs),
+      },
+      {
+        flushCharsMax: 1_000_000,
+        flushSendCharsMax: 1_000_000_000,
+        flushCharsMin: 100,
+        microtask: (run) => microtasks.push(run),
+        timer: (run) => timers.push(run),
+        now: () => now,
+      },
+    );
+    const run = (list: (() => void)[]) => {
+      for (const f of list.splice(0)) f();
+    };
+    fanout.broadcast(message("first"));
+    run(microtasks);
+    // The tick asked for at 0 runs at 5: not held back.
+    now = 5;
+    fanout.broadcast(message("on time"));
+    run(timers);
+    // The next tick (asked for at 5) is held back while 20 frames are read, over 700 ms: the early flush says so.
+    for (let i = 0; i < 20; i++) {
+      now += 35;
+      fanout.broadcast(message(`m${i}`));
+      fanout.incoming();
+    }
+    run(microtasks);
+    // Then the held ticks run (the last finds nothing queued), and the next flush finds none held.
+    run(timers);
+    now += 10;
+    fanout.broadcast(message("after"));
+    run(microtasks);
+    expect(held).toEqual([0, 0, 700, 0]);
+  });
 });

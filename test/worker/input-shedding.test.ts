@@ -18,10 +18,10 @@ describe("input shedding (the policy)", () => {
   it("past the lag, shares what the room delivers equally among the active senders", () => {
     const shedding = new InputShedding(options);
     const admitted = new Map<string, number>();
-    for (let t = -2000; t < 0; t += 100) shedding.delivered(10, SOCKETS, 0, t);
+    for (let t = -2000; t < 0; t += 100) shedding.delivered(10, SOCKETS, 0, 0, t);
     // 10 senders each try 50 writes a second for 4 s; the room delivers 100 events a second.
     for (let t = 0; t < 4000; t += 10) {
-      if (t % 100 === 0) shedding.delivered(10, SOCKETS, 0, t);
+      if (t % 100 === 0) shedding.delivered(10, SOCKETS, 0, 0, t);
       for (let s = 0; s < 10; s++) {
         const sender = `p${s}`;
         if ((t / 10 + s) % 2 === 0 && shedding.admit(sender, 1500, SOCKETS, t).ok) {
@@ -43,9 +43,9 @@ describe("input shedding (the policy)", () => {
     const admittedAt = (lagMs: number) => {
       const shedding = new InputShedding(options);
       let admitted = 0;
-      for (let t = -2000; t < 0; t += 100) shedding.delivered(10, SOCKETS, 0, t);
+      for (let t = -2000; t < 0; t += 100) shedding.delivered(10, SOCKETS, 0, 0, t);
       for (let t = 0; t < 4000; t += 10) {
-        if (t % 100 === 0) shedding.delivered(10, SOCKETS, 0, t);
+        if (t % 100 === 0) shedding.delivered(10, SOCKETS, 0, 0, t);
         for (let s = 0; s < 10; s++) if (shedding.admit(`p${s}`, lagMs, SOCKETS, t).ok) admitted++;
       }
       return admitted;
@@ -58,7 +58,7 @@ describe("input shedding (the policy)", () => {
 
   it("tells a refused sender when its next write fits", () => {
     const shedding = new InputShedding(options);
-    shedding.delivered(20, SOCKETS, 0, 0);
+    shedding.delivered(20, SOCKETS, 0, 0, 0);
     expect(shedding.admit("a", 1500, SOCKETS, 100).ok).toBe(true);
     const refused = shedding.admit("a", 1500, SOCKETS, 100);
     expect(refused.ok).toBe(false);
@@ -126,13 +126,17 @@ describe("input shedding (the room's capacity)", () => {
   });
 
   it("measures the room's capacity while it is behind, and probes upward while it keeps up", () => {
-    const figureAfter = (perSecond: number, lagMs: number, o: { limited?: boolean; admitted?: number } = {}) => {
+    const figureAfter = (
+      perSecond: number,
+      lagMs: number,
+      o: { limited?: boolean; admitted?: number; heldMs?: number } = {},
+    ) => {
       const estimate = new DeliveryCapacity(100_000);
       // A flush every 100 ms for 3 s.
       for (let t = 0; t <= 3000; t += 100) {
         if (o.limited) estimate.limited();
         estimate.admitted((o.admitted ?? perSecond) / 10);
-        estimate.flushed(perSecond / 10, lagMs, t);
+        estimate.flushed(perSecond / 10, lagMs, o.heldMs ?? 0, t);
       }
       return estimate.perSecond();
     };
@@ -146,6 +150,34 @@ describe("input shedding (the room's capacity)", () => {
     expect(figureAfter(40_000, 10)).toBe(100_000);
     // Keeping up while writes were refused: a step up each second.
     expect(figureAfter(40_000, 10, { limited: true })).toBeGreaterThan(100_000);
+    // Delivering all it admitted, but with input held back (sends waiting to be read): three in ten less every
+    // half second (7 times in 3 s, to a tenth), however much it delivered.
+    expect(figureAfter(300_000, 500, { heldMs: 600 })).toBeCloseTo(100_000 * 0.7 ** 7, -1);
+    expect(figureAfter(40_000, 10, { limited: true, heldMs: 600 })).toBeCloseTo(100_000 * 0.7 ** 7, -1);
+  });
+
+  it("admits less while its input waits, and climbs back once it keeps up", () => {
+    const estimate = new DeliveryCapacity(100_000);
+    let t = 0;
+    const next = () => {
+      t += 100;
+      return t;
+    };
+    // One flush held back 500 ms: three in ten less.
+    estimate.flushed(1000, 500, 500, t);
+    expect(estimate.perSecond()).toBe(70_000);
+    // Held back less than 300 ms (a long flush, not waiting input): unchanged.
+    estimate.flushed(1000, 500, 200, next());
+    expect(estimate.perSecond()).toBe(70_000);
+    // Busy flushes that deliver far more, within a second of the held one: not raised.
+    for (let i = 0; i < 8; i++) estimate.flushed(20_000, 500, 0, next());
+    expect(estimate.perSecond()).toBe(70_000);
+    // Calm, refusing, input read in time for over a second: a step up each second.
+    for (let i = 0; i < 40; i++) {
+      estimate.limited();
+      estimate.flushed(1000, 10, 0, next());
+    }
+    expect(estimate.perSecond()).toBeGreaterThan(100_000);
   });
 });
 
