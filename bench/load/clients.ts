@@ -2,6 +2,7 @@
 // text ("sender:counter:sentAtMs"); only the framing around them differs.
 import { io } from "socket.io-client";
 import WebSocket from "ws";
+import { LIMITS } from "../../src/shared/protocol/limits.ts";
 import type { Protocol } from "./messages.ts";
 
 export type ClientHooks = {
@@ -37,9 +38,9 @@ export type BenchClient = {
 
 const CONNECT_TIMEOUT_MS = 30_000;
 const PING_EVERY_MS = 25_000;
-// Like the page: report what arrived every 2 s, and at once after each 64K characters.
-const REPORT_EVERY_MS = 2_000;
-const REPORT_EVERY_CHARS = 64 * 1024;
+// Like the page: report what arrived every few seconds, and at once after each 64K characters.
+const REPORT_EVERY_MS = LIMITS.receivedReportMs;
+const REPORT_EVERY_CHARS = LIMITS.receivedReportChars;
 
 export function openClient(
   protocol: Protocol,

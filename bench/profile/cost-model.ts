@@ -4,6 +4,7 @@
 // Every assumption is a named constant below; docs/scaling.md states them.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { LIMITS } from "../../src/shared/protocol/limits.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -34,9 +35,9 @@ const PRICE = { requestPerM: 0.15, gbSecondPerM: 12.5, rowWrittenPerM: 1.0, gbMo
 const MONTH_S = 30 * 24 * 3600;
 const OBJECT_GB = 128 / 1024; // duration is billed for 128 MB per active object
 // Assumptions about people and the page (src/client): everyone connected all month (an upper bound; a
-// two-hour event costs 2/720 of it); a `received` report every 2 s while messages arrive; an
-// application "ping" every 25 s (counted as billed incoming messages, to be safe); one reconnect a day.
-const REPORT_EVERY_S = 2;
+// two-hour event costs 2/720 of it); a `received` report every few seconds while messages arrive (the page's
+// interval); an application "ping" every 25 s (counted as billed incoming messages, to be safe); one reconnect a day.
+const REPORT_EVERY_S = LIMITS.receivedReportMs / 1000;
 const PING_EVERY_S = 25;
 const RECONNECTS_PER_DAY = 1;
 // Each message its own flush (the room's group commit batches only under load): one deliver() per shard

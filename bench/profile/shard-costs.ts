@@ -8,6 +8,7 @@
 //   [--parley-config wrangler.toml] [--deflate] [--out FILE.json]
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { LIMITS } from "../../src/shared/protocol/limits.ts";
 import { startGenerators } from "../load/generator-pool.ts";
 import { runStep, type StepResult } from "../loads.ts";
 import { groupProcesses } from "../proc-stats.ts";
@@ -237,12 +238,12 @@ try {
   }
 
   // Counts from the load: each stored message one flush, so one batch to each shard; the sender's shard
-  // forwards it alone; a shard's sockets each report \`received\` every 2 s (the bench's clients, like the page).
+  // forwards it alone; a shard's sockets each report \`received\` every few seconds (the bench's clients, like the page).
   const shards = Math.ceil(onShards / shardSockets);
   const stored = perSecond(profiled.sent - profiled.refused, profileSeconds);
   const batches = stored * shards;
   const forwarded = (stored * onShards) / sockets;
-  const shardFrames = forwarded + onShards / 2;
+  const shardFrames = forwarded + (onShards * 1000) / LIMITS.receivedReportMs;
   const costs = {
     sockets,
     shardSockets,

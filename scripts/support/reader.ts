@@ -1,4 +1,4 @@
-// A Parley socket that reads like the page: it reports `received` every 2 s while
+// A Parley socket that reads like the page: it reports `received` every 5 s while
 // frames arrive and at once after each 64K characters, and pings every 25 s.
 // `stall()` stops reading the TCP socket (the pings still go out), as a frozen
 // tab or a congested link would.

@@ -4,7 +4,7 @@ import { type ClientMessage, LIMITS } from "../../shared";
  * Tells the room how much of what it sent this socket has arrived
  * (`{"type":"received","chars":N}`), so it can tell a slow reader from a
  * dead one. N counts UTF-16 units of every text frame but `pong`, per socket.
- * Reported every 2 s while something new arrived, and at once after 64K more.
+ * Reported every 5 s (`LIMITS.receivedReportMs`) while something new arrived, and at once after 64K more.
  */
 export class ReceivedReporter {
   readonly #send: (frame: string) => void;

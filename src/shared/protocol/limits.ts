@@ -58,7 +58,7 @@ export const LIMITS = {
   /** Characters sent to a socket and not yet reported `received`; past this it is closed with 1013. */
   backlogCharsMax: 1024 * 1024,
   /** The page reports `received` at least this often while frames arrive... */
-  receivedReportMs: 2_000,
+  receivedReportMs: 5_000,
   /** ...and at once after this many characters. */
   receivedReportChars: 64 * 1024,
   /** Most characters of frames one fan-out flush sends each socket; the rest goes in the next flush. */
