@@ -1,5 +1,6 @@
-import { CLOSE_CODES, type Joiner, type ServerMessage } from "../shared";
+import { CLOSE_CODES, type Joiner } from "../shared";
 import type { Connections } from "./connections";
+import { errorFrame } from "./frame-check";
 import type { Moderation } from "./log/moderation";
 import type { NameClaims } from "./log/name-claims";
 import type { RoomRules } from "./log/room-rules";
@@ -103,9 +104,7 @@ export class Admission {
 export function refuse({ code, message, retryAfterMs }: RoomRefusal): Response {
   const { 0: client, 1: server } = new WebSocketPair();
   server.accept();
-  const frame: ServerMessage =
-    retryAfterMs === undefined ? { type: "error", code, message } : { type: "error", code, message, retryAfterMs };
-  server.send(JSON.stringify(frame));
+  server.send(JSON.stringify(errorFrame(code, message, undefined, retryAfterMs)));
   const later = code === "room_full" || code === "too_many_connections";
   server.close(later ? CLOSE_CODES.tryAgainLater : CLOSE_CODES.policyViolation, code);
   return new Response(null, { status: 101, webSocket: client });

@@ -1,14 +1,8 @@
-import {
-  type BatchableFrame,
-  CLOSE_CODES,
-  type ErrorCode,
-  type ErrorFrame,
-  LIMITS,
-  type WelcomeFrame,
-} from "../shared";
+import { type BatchableFrame, CLOSE_CODES, type ErrorCode, LIMITS, type WelcomeFrame } from "../shared";
 import { Backlog } from "./backlog";
 import { DeliveryLag } from "./delivery-lag";
 import { Fanout } from "./fanout";
+import { errorFrame } from "./frame-check";
 import { RoomPresence } from "./room-presence";
 import { type RoomSocket, Roster } from "./roster";
 import { type OnlineList, readSession, type Session, writeSession } from "./session";
@@ -22,7 +16,10 @@ export type ConnectionHooks = {
   restored(session: Session): void;
   /** A socket is gone (closed by either side); its person may have other sockets still. */
   departed(session: Session, now: number): void;
-  /** A flush delivered this many events with a seq to this many sockets; its oldest frame had waited `lagMs`. */
+  /**
+   * A flush delivered this many events with a seq to this many sockets; its oldest frame had waited `lagMs`,
+   * and the room's timer tick had been held back `heldMs` (input waiting to be read).
+   */
   flushed(events: number, sockets: number, lagMs: number, heldMs: number): void;
   /** Who wrote the latest stored messages, most recent first (asked at most once per wake). */
   speakers(): string[];
@@ -194,10 +191,7 @@ export class Connections {
   }
 
   sendError(ws: RoomSocket, code: ErrorCode, message: string, id?: string, retryAfterMs?: number): void {
-    const frame: ErrorFrame = { type: "error", code, message };
-    if (id !== undefined) frame.id = id;
-    if (retryAfterMs !== undefined) frame.retryAfterMs = retryAfterMs;
-    this.sendTo(ws, frame);
+    this.sendTo(ws, errorFrame(code, message, id, retryAfterMs));
   }
 
   /** To every socket but `except`, here and on every shard; serialised once. */

@@ -42,13 +42,14 @@ export function checkFrame(ws: WebSocket, data: string | ArrayBuffer, traffic: T
     if ("flooding" in verdict) return { ok: false, close: { code: CLOSE_CODES.policyViolation, reason: "flooding" } };
     // A dropped report only delays the next one.
     if (housekeeping && id === undefined) return { ok: false };
-    return { ok: false, reply: refusal("rate_limited", TOO_MANY_FRAMES, id, verdict.retryAfterMs) };
+    return { ok: false, reply: errorFrame("rate_limited", TOO_MANY_FRAMES, id, verdict.retryAfterMs) };
   }
-  if (!parsed.ok) return { ok: false, reply: refusal(parsed.code, parsed.message, id) };
+  if (!parsed.ok) return { ok: false, reply: errorFrame(parsed.code, parsed.message, id) };
   return { ok: true, frame: parsed.value };
 }
 
-function refusal(code: ErrorFrame["code"], message: string, id?: string, retryAfterMs?: number): ErrorFrame {
+/** An `error` frame, with the request's id and when to try again where there are. */
+export function errorFrame(code: ErrorFrame["code"], message: string, id?: string, retryAfterMs?: number): ErrorFrame {
   const frame: ErrorFrame = { type: "error", code, message };
   if (id !== undefined) frame.id = id;
   if (retryAfterMs !== undefined) frame.retryAfterMs = retryAfterMs;

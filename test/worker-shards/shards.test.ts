@@ -1,10 +1,11 @@
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { LogEvent, ServerMessage } from "../../src/shared/protocol";
 import {
   act,
   deviceCookie,
+  evictAwake,
   freshRoom,
   join,
   keyOf,
@@ -150,10 +151,8 @@ describe("a room spread over shards", () => {
       const sending = Promise.all([clients[1], clients[8], clients[14]].map((c) => say(c as TestClient, `r${round}`)));
       if (round === 0) await evictDurableObject(env.ROOMS.getByName(room), { webSockets: "hibernate" });
       if (round === 1) {
-        // Woken first: a shard may have hibernated since its last frame, and only a running object can be evicted.
-        const shard = env.ROOM_SHARDS.getByName(`${room}#2`);
-        await runInDurableObject(shard, () => {});
-        await evictDurableObject(shard, { webSockets: "hibernate" });
+        // A shard may have hibernated since its last frame: evictAwake wakes it first.
+        await evictAwake(env.ROOM_SHARDS.getByName(`${room}#2`));
       }
       acks.push(...(await sending).map((a) => a.seq));
     }

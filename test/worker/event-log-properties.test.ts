@@ -1,9 +1,8 @@
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { LogEvent } from "../../src/shared/protocol";
-import { act, catchUp, freshRoom, join, roomInfo, settle, type TestClient } from "./helpers";
+import { act, catchUp, evictAwake, freshRoom, join, roomInfo, settle, type TestClient } from "./helpers";
 
 type Shown = { text: string; edited: boolean; deleted: boolean; reactions: Record<string, string[]> };
 
@@ -107,16 +106,10 @@ describe("the event log", () => {
             reader = await join(room, "reader", `&since=${lastSeen}`);
             await catchUp(reader);
           } else {
-            await runInDurableObject(env.ROOMS.getByName(room), () => {});
-            await evictDurableObject(env.ROOMS.getByName(room), { webSockets: "hibernate" });
+            await evictAwake(env.ROOMS.getByName(room));
             // Where the room is spread over shards (project worker-over-shards), they are evicted too.
             const { shards } = await roomInfo(room);
-            // A shard idle since the last eviction is not running: wake it first, as the room is woken above.
-            for (let k = 1; k <= shards; k++) {
-              const shard = env.ROOM_SHARDS.getByName(`${room}#${k}`);
-              await runInDurableObject(shard, () => {});
-              await evictDurableObject(shard, { webSockets: "hibernate" });
-            }
+            for (let k = 1; k <= shards; k++) await evictAwake(env.ROOM_SHARDS.getByName(`${room}#${k}`));
           }
           // The writer waits out the rate limit, as the page's outbox does.
           await new Promise((r) => setTimeout(r, 1000 / 3));

@@ -278,3 +278,9 @@ export async function seedHistory(room: string, count: number, name = "writer"):
   });
   await evictDurableObject(stub, { webSockets: "hibernate" });
 }
+
+/** Evicts a Durable Object as a restart would, its sockets kept; woken first, as only a running object can be. */
+export async function evictAwake(stub: Parameters<typeof evictDurableObject>[0]): Promise<void> {
+  await runInDurableObject(stub, () => {});
+  await evictDurableObject(stub, { webSockets: "hibernate" });
+}

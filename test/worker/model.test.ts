@@ -1,9 +1,9 @@
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type AckFrame, type ChatMessage, parseClientMessage } from "../../src/shared/protocol";
-import { catchUp, freshRoom, join, settle, type TestClient } from "./helpers";
+import { catchUp, evictAwake, freshRoom, join, settle, type TestClient } from "./helpers";
 
 const PEOPLE = ["ann", "ben", "cat"] as const;
 type Person = (typeof PEOPLE)[number];
@@ -151,9 +151,7 @@ describe("model: every ack means stored, seqs are unique and ordered, everyone s
               break;
             }
             case "evict":
-              // Wake it first: only a running object can be evicted.
-              await runInDurableObject(env.ROOMS.getByName(room), () => {});
-              await evictDurableObject(env.ROOMS.getByName(room), { webSockets: "hibernate" });
+              await evictAwake(env.ROOMS.getByName(room));
               break;
             case "reconnect":
               person(c.who).leave();
