@@ -49,7 +49,7 @@ export type StepResult = {
   sent: number;
   /** Parley only: own messages refused \`rate_limited\` (never stored, not counted as lost). */
   refused: number;
-  /** Messages each sender got stored (sent less refused): the least, the median and the most. */
+  /** Messages each sender got stored (acked; without acks, sent less refused): the least, the median and the most. */
   acceptedPerSender: { min: number; median: number; max: number };
   /** Deliveries over the frames (or batches) that carried them. */
   messagesPerFrame: number;
@@ -190,7 +190,12 @@ export async function runStep(server: BenchServer, pool: GeneratorPool, options:
   const deadline = now() + drainMs;
   const answered = await pool.ask({ cmd: "answers", deadline }, "answered");
   const refusedBySender = answered.flatMap((a) => a.refused);
-  const reports = await pool.ask({ cmd: "drain", sent, refused: refusedBySender, deadline }, "drained");
+  // Not expected at a receiver: refused messages, and those not answered yet (not known to be stored).
+  const notExpected = new Map<number, number[]>(refusedBySender);
+  for (const [index, counters] of answered.flatMap((a) => a.unanswered)) {
+    notExpected.set(index, [...(notExpected.get(index) ?? []), ...counters]);
+  }
+  const reports = await pool.ask({ cmd: "drain", sent, notExpected: [...notExpected], deadline }, "drained");
   const drainedAfterMs = now() - (startAt + durationMs);
   const wireBytes = clientBytesReceived(server) - bytesBefore;
   const closed = await closeRoom(pool);
@@ -200,7 +205,7 @@ export async function runStep(server: BenchServer, pool: GeneratorPool, options:
   for (const report of reports) merge(histogram, report.histogram);
   const sum = (pick: (r: (typeof reports)[number]) => number) => reports.reduce((total, r) => total + pick(r), 0);
   const totalSent = sent.reduce((total, count) => total + count, 0);
-  const refusedOf = new Map(refusedBySender.map(([index, counters]) => [index, counters.length]));
+  const refusedOf = new Map([...notExpected].map(([index, counters]) => [index, counters.length]));
   const accepted = sent
     .map((count, index) => [count, count - (refusedOf.get(index) ?? 0)] as const)
     .filter(([count]) => count > 0)

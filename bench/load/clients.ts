@@ -11,7 +11,8 @@ export type ClientHooks = {
   /** One frame (or batch) that carried `messages` deliveries, for messages per frame. */
   onFrame: (messages: number) => void;
   /** Parley's ack for one of this socket's own messages. */
-  onAck: () => void;
+  /** Parley stored one of this socket's own messages (`ack`, by its counter). */
+  onAck: (counter: number) => void;
   /** Parley refused one of this socket's own messages (\`rate_limited\`): it is never delivered. */
   onRefused: (counter: number) => void;
   /** Parley only: a message whose seq was not above the last one this socket got (out of seq order). */
@@ -223,7 +224,7 @@ function handleParleyFrame(item: unknown, hooks: ClientHooks, seen: { lastSeq: n
     hooks.onDelivery(frame.text);
     return true;
   }
-  if (frame.type === "ack") hooks.onAck();
+  if (frame.type === "ack") hooks.onAck(Number(frame.id));
   else if (frame.type === "error" && frame.code === "rate_limited" && typeof frame.id === "string") {
     hooks.onRefused(Number(frame.id));
   } else if (frame.type === "error") hooks.onError(String(frame.code));

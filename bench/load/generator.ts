@@ -6,7 +6,14 @@ import { DeliveryTracker, type Refused, type Totals } from "./delivery-tracker.t
 import { newHistogram } from "./histogram.ts";
 import type { Command, Protocol, Reply } from "./messages.ts";
 
-type Member = { index: number; client: BenchClient; tracker: DeliveryTracker; sent: number; refused: number[] };
+type Member = {
+  index: number;
+  client: BenchClient;
+  tracker: DeliveryTracker;
+  sent: number;
+  refused: number[];
+  acked: Set<number>;
+};
 type Series = { delivered: number[]; acks: number[]; refused: number[] };
 
 const now = () => performance.timeOrigin + performance.now();
@@ -47,6 +54,7 @@ async function connect(command: Extract<Command, { cmd: "connect" }>): Promise<v
       const tracker = new DeliveryTracker(command.total);
       const born = generation;
       const own: number[] = [];
+      const acked = new Set<number>();
       const hooks = {
         onDelivery: (text: string) => {
           if (born !== generation) return;
@@ -59,8 +67,9 @@ async function connect(command: Extract<Command, { cmd: "connect" }>): Promise<v
           if (born !== generation) return;
           frames++;
         },
-        onAck: () => {
+        onAck: (counter: number) => {
           if (born !== generation) return;
+          acked.add(counter);
           lastFrameAt = now();
           acks++;
           count(series.acks, lastFrameAt);
@@ -87,7 +96,7 @@ async function connect(command: Extract<Command, { cmd: "connect" }>): Promise<v
       };
       try {
         const client = await openClient(command.protocol, command.url, command.room, index, hooks, command);
-        members.push({ index, client, tracker, sent: 0, refused: own });
+        members.push({ index, client, tracker, sent: 0, refused: own, acked });
       } catch (error) {
         failed++;
         firstError ??= String(error);
@@ -149,12 +158,26 @@ function run(command: Extract<Command, { cmd: "run" }>): void {
 async function answers(deadline: number): Promise<void> {
   const ownSent = members.reduce((sum, m) => sum + m.sent, 0);
   while (protocol === "parley" && acks + refused < ownSent && now() < deadline) await sleep(25);
-  reply({ ev: "answered", refused: members.filter((m) => m.refused.length > 0).map((m) => [m.index, m.refused]) });
+  const unansweredBy = (m: Member) => {
+    const refusedSet = new Set(m.refused);
+    const open: number[] = [];
+    for (let c = 0; c < m.sent; c++) if (!m.acked.has(c) && !refusedSet.has(c)) open.push(c);
+    return open;
+  };
+  const unanswered =
+    protocol === "parley"
+      ? members.map((m): [number, number[]] => [m.index, unansweredBy(m)]).filter(([, c]) => c.length > 0)
+      : [];
+  reply({
+    ev: "answered",
+    refused: members.filter((m) => m.refused.length > 0).map((m) => [m.index, m.refused]),
+    unanswered,
+  });
 }
 
-async function drain(sent: number[], refusedBySender: [number, number[]][], deadline: number): Promise<void> {
+async function drain(sent: number[], notExpected: [number, number[]][], deadline: number): Promise<void> {
   const ownSent = members.reduce((sum, m) => sum + m.sent, 0);
-  const gone: Refused = new Map(refusedBySender.map(([index, counters]) => [index, new Set(counters)]));
+  const gone: Refused = new Map(notExpected.map(([index, counters]) => [index, new Set(counters)]));
   const accepted = sent.map((count, index) => count - (gone.get(index)?.size ?? 0));
   const allAccepted = accepted.reduce((sum, count) => sum + count, 0);
   const expected = members.reduce((sum, m) => sum + allAccepted - (accepted[m.index] ?? 0), 0);
@@ -220,7 +243,7 @@ process.on("message", (command: Command) => {
       void answers(command.deadline);
       return;
     case "drain":
-      void drain(command.sent, command.refused, command.deadline);
+      void drain(command.sent, command.notExpected, command.deadline);
       return;
     case "close":
       void close();

@@ -23,7 +23,8 @@ export type Command =
   | { cmd: "run"; startAt: number; durationMs: number; warmupMs: number; rate: number; total: number }
   /** Waits until every own message has its ack or refusal (or the deadline), then names the refused ones. */
   | { cmd: "answers"; deadline: number }
-  | { cmd: "drain"; sent: number[]; refused: [number, number[]][]; deadline: number }
+  // `notExpected`: by sender, own messages no receiver should count on (refused, or not answered in time).
+  | { cmd: "drain"; sent: number[]; notExpected: [number, number[]][]; deadline: number }
   | { cmd: "close" };
 
 /** Delivery counts of one generator, over every receiver it holds. */
@@ -63,7 +64,9 @@ export type Reply =
     }
   | { ev: "quiet"; idle: boolean }
   | { ev: "sent"; sent: [number, number][]; cpuSeconds: number }
-  | { ev: "answered"; refused: [number, number[]][] }
+  // By sender: own messages refused, and those neither acked nor refused when the wait ended (the room may still
+  // be reading them): neither counts as lost.
+  | { ev: "answered"; refused: [number, number[]][]; unanswered: [number, number[]][] }
   | ({ ev: "drained" } & DeliveryReport)
   /** `closedByServer`: sockets the server closed (or that dropped) before the bench closed them. */
   | { ev: "closed"; closedByServer: number; closeCodes: Record<string, number> };
