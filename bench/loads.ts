@@ -189,13 +189,8 @@ export async function runStep(server: BenchServer, pool: GeneratorPool, options:
   for (const reply of sentReplies) for (const [index, count] of reply.sent) sent[index] = count;
   const deadline = now() + drainMs;
   const answered = await pool.ask({ cmd: "answers", deadline }, "answered");
-  const refusedBySender = answered.flatMap((a) => a.refused);
-  // Not expected at a receiver: refused messages, and those not answered yet (not known to be stored).
-  const notExpected = new Map<number, number[]>(refusedBySender);
-  for (const [index, counters] of answered.flatMap((a) => a.unanswered)) {
-    notExpected.set(index, [...(notExpected.get(index) ?? []), ...counters]);
-  }
-  const reports = await pool.ask({ cmd: "drain", sent, notExpected: [...notExpected], deadline }, "drained");
+  const notExpected = answered.flatMap((a) => a.notExpected);
+  const reports = await pool.ask({ cmd: "drain", sent, notExpected, deadline }, "drained");
   const drainedAfterMs = now() - (startAt + durationMs);
   const wireBytes = clientBytesReceived(server) - bytesBefore;
   const closed = await closeRoom(pool);
@@ -205,9 +200,9 @@ export async function runStep(server: BenchServer, pool: GeneratorPool, options:
   for (const report of reports) merge(histogram, report.histogram);
   const sum = (pick: (r: (typeof reports)[number]) => number) => reports.reduce((total, r) => total + pick(r), 0);
   const totalSent = sent.reduce((total, count) => total + count, 0);
-  const refusedOf = new Map([...notExpected].map(([index, counters]) => [index, counters.length]));
+  const notExpectedOf = new Map(notExpected.map(([index, counters]) => [index, counters.length]));
   const accepted = sent
-    .map((count, index) => [count, count - (refusedOf.get(index) ?? 0)] as const)
+    .map((count, index) => [count, count - (notExpectedOf.get(index) ?? 0)] as const)
     .filter(([count]) => count > 0)
     .map(([, kept]) => kept)
     .sort((a, b) => a - b);

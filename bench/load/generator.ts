@@ -158,21 +158,12 @@ function run(command: Extract<Command, { cmd: "run" }>): void {
 async function answers(deadline: number): Promise<void> {
   const ownSent = members.reduce((sum, m) => sum + m.sent, 0);
   while (protocol === "parley" && acks + refused < ownSent && now() < deadline) await sleep(25);
-  const unansweredBy = (m: Member) => {
-    const refusedSet = new Set(m.refused);
-    const open: number[] = [];
-    for (let c = 0; c < m.sent; c++) if (!m.acked.has(c) && !refusedSet.has(c)) open.push(c);
-    return open;
-  };
-  const unanswered =
-    protocol === "parley"
-      ? members.map((m): [number, number[]] => [m.index, unansweredBy(m)]).filter(([, c]) => c.length > 0)
-      : [];
-  reply({
-    ev: "answered",
-    refused: members.filter((m) => m.refused.length > 0).map((m) => [m.index, m.refused]),
-    unanswered,
-  });
+  // Parley acks what it stored: anything else (refused, or not answered yet) no receiver can count on.
+  const notAcked = (m: Member) => Array.from({ length: m.sent }, (_, c) => c).filter((c) => !m.acked.has(c));
+  const notExpected = members
+    .map((m): [number, number[]] => [m.index, protocol === "parley" ? notAcked(m) : m.refused])
+    .filter(([, counters]) => counters.length > 0);
+  reply({ ev: "answered", notExpected });
 }
 
 async function drain(sent: number[], notExpected: [number, number[]][], deadline: number): Promise<void> {

@@ -21,7 +21,7 @@ export type Command =
     }
   | { cmd: "quiet"; quietMs: number; timeoutMs: number }
   | { cmd: "run"; startAt: number; durationMs: number; warmupMs: number; rate: number; total: number }
-  /** Waits until every own message has its ack or refusal (or the deadline), then names the refused ones. */
+  /** Waits until every own message has its ack or refusal (or the deadline), then names those not acked. */
   | { cmd: "answers"; deadline: number }
   // `notExpected`: by sender, own messages no receiver should count on (refused, or not answered in time).
   | { cmd: "drain"; sent: number[]; notExpected: [number, number[]][]; deadline: number }
@@ -64,9 +64,9 @@ export type Reply =
     }
   | { ev: "quiet"; idle: boolean }
   | { ev: "sent"; sent: [number, number][]; cpuSeconds: number }
-  // By sender: own messages refused, and those neither acked nor refused when the wait ended (the room may still
-  // be reading them): neither counts as lost.
-  | { ev: "answered"; refused: [number, number[]][]; unanswered: [number, number[]][] }
+  // By sender: own messages no receiver should count on (refused, or not acked when the wait ended: the room may
+  // still be reading them); neither counts as lost.
+  | { ev: "answered"; notExpected: [number, number[]][] }
   | ({ ev: "drained" } & DeliveryReport)
   /** `closedByServer`: sockets the server closed (or that dropped) before the bench closed them. */
   | { ev: "closed"; closedByServer: number; closeCodes: Record<string, number> };
